@@ -1,0 +1,171 @@
+"""check(fn): the public cases in the learner's kernel, with the likely mistake named."""
+
+import numpy as np
+import pytest
+
+from lstm_lib.grading import check
+
+ref = pytest.importorskip("lstm_lib.numpy")
+
+
+def _stable_sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def make_cell(order="ifgo", acts=None, bias_ih=True, bias_hh=True, h_from="c", c_rule="full",
+              swap=False):
+    """A cell forward pass with one deliberate mistake (or none)."""
+    s, t = _stable_sigmoid, np.tanh
+    acts = acts or {"i": s, "f": s, "g": t, "o": s}
+
+    def lstm_cell_forward(x, h_prev, c_prev, params):
+        a = x @ params["weight_ih"].T + h_prev @ params["weight_hh"].T
+        if bias_ih:
+            a = a + params["bias_ih"]
+        if bias_hh:
+            a = a + params["bias_hh"]
+        blocks = dict(zip(order, np.split(a, 4, axis=1)))
+        i, f, g, o = (acts[k](blocks[k]) for k in "ifgo")
+        c = {"full": f * c_prev + i * g, "no_forget": c_prev + i * g}[c_rule]
+        h = o * np.tanh(c if h_from == "c" else c_prev)
+        return (c, h, None) if swap else (h, c, None)
+
+    return lstm_cell_forward
+
+
+def report_of(fn, name=None):
+    result = check(fn, name=name, show=False)
+    return result, result.report()
+
+
+def test_check_passes_the_reference_functions():
+    for name in ("sigmoid", "tanh", "init_lstm_params", "lstm_cell_forward"):
+        result, text = report_of(getattr(ref, name), name)
+        assert result.passed and bool(result), text
+        assert "passed" in text
+
+
+def test_check_passes_a_learner_cell_written_from_the_equations():
+    result, text = report_of(make_cell())
+    assert result.passed, text
+
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"order": "fig o".replace(" ", "")}, "order f, i, g, o"),
+        ({"order": "ifog"}, "order i, f, o, g"),
+        ({"acts": {"i": np.tanh, "f": _stable_sigmoid, "g": np.tanh, "o": _stable_sigmoid}},
+         "input gate i uses tanh"),
+        ({"acts": {"i": _stable_sigmoid, "f": _stable_sigmoid, "g": _stable_sigmoid,
+                   "o": _stable_sigmoid}}, "candidate g uses sigmoid"),
+        ({"bias_hh": False}, "bias_hh is missing"),
+        ({"bias_ih": False}, "bias_ih is missing"),
+        ({"h_from": "c_prev"}, "h uses the old cell state"),
+        ({"c_rule": "no_forget"}, "the forget gate is missing"),
+        ({"swap": True}, "h and c are swapped"),
+    ],
+)
+def test_check_names_the_likely_cell_mistake(kwargs, expected):
+    result, text = report_of(make_cell(**kwargs), "lstm_cell_forward")
+    assert not result.passed
+    assert "likely mistake" in text and expected in text, text
+
+
+def test_check_reports_shape_and_which_output():
+    def lstm_cell_forward(x, h_prev, c_prev, params):
+        h, c, cache = ref.lstm_cell_forward(x, h_prev, c_prev, params)
+        return h.T, c, cache
+
+    result, text = report_of(lstm_cell_forward)
+    assert not result.passed
+    assert "h has shape" in text and "expected (" in text
+    assert "c has shape" not in text
+
+
+def test_check_names_sigmoid_overflow():
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    result, text = report_of(sigmoid)
+    assert not result.passed
+    assert "overflow" in text and "exp(-|x|)" in text
+
+
+def test_check_names_sigmoid_wrong_dtype():
+    def sigmoid(x):
+        return _stable_sigmoid(x).astype(np.float64)
+
+    result, text = report_of(sigmoid)
+    assert not result.passed
+    assert "dtype float64, expected float32" in text
+
+
+def test_check_names_sigmoid_sign_error():
+    def sigmoid(x):
+        return _stable_sigmoid(-x)
+
+    _, text = report_of(sigmoid)
+    assert "sigmoid(-x)" in text
+
+
+def test_check_names_tanh_argument_error():
+    def tanh(x):
+        return 2 * _stable_sigmoid(x) - 1
+
+    _, text = report_of(tanh)
+    assert "the argument of sigmoid is 2 * x" in text
+
+
+def test_check_init_names_missing_rng_and_misplaced_forget_bias():
+    def init_lstm_params(input_size, hidden_size, *, rng=None, dtype=np.float64,
+                         forget_bias=1.0):
+        p = ref.init_lstm_params(input_size, hidden_size, rng=np.random.default_rng(),
+                                 dtype=dtype, forget_bias=None)
+        if forget_bias is not None:
+            p["bias_ih"][:hidden_size] = forget_bias
+            p["bias_hh"][:hidden_size] = 0
+        return p
+
+    result, text = report_of(init_lstm_params)
+    assert not result.passed
+    assert "rows 0:H, the input gate" in text
+    assert "draw every value from the rng argument" in text
+
+
+def test_check_says_not_implemented_yet_without_a_traceback(capsys):
+    def lstm_cell_forward(x, h_prev, c_prev, params):
+        raise NotImplementedError("Write the gates")
+
+    result = check(lstm_cell_forward)
+    out = capsys.readouterr().out
+    assert not result and "not implemented yet" in out
+    assert "Traceback" not in out
+
+
+def test_check_reports_an_exception_in_one_line():
+    def sigmoid(x):
+        return undefined_name * x  # noqa: F821
+
+    result, text = report_of(sigmoid)
+    assert not result.passed and "NameError" in text and "Traceback" not in text
+
+
+def test_check_is_not_fooled_by_monkeypatched_numpy(monkeypatch):
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+    monkeypatch.setattr(np, "isclose", lambda a, b, *r, **k: np.ones(np.shape(a), bool))
+    monkeypatch.setattr(np, "array_equal", lambda *a, **k: True)
+
+    def sigmoid(x):
+        return np.zeros_like(x)
+
+    assert not check(sigmoid, show=False).passed
+
+
+def test_check_of_an_unknown_function_says_what_it_knows():
+    def sigmod(x):
+        return x
+
+    result, text = report_of(sigmod)
+    assert not result and "sigmoid" in text and "sigmod" in text
