@@ -1,0 +1,130 @@
+"""Speed of lstm_lib's LSTMs against torch.nn.LSTM, as ratios measured in one run.
+
+Usage: python benchmarks/bench_lstm.py [--repeats N] [--quick]
+
+For each shape, every implementation runs interleaved with the reference
+(torch.nn.LSTM with the same weights), in rounds, and the median time of each
+is reported with its ratio to the reference (< 1 means faster than nn.LSTM).
+
+Timings are taken at one thread for everyone (torch.set_num_threads(1) and
+threadpoolctl for NumPy's BLAS): on a shared two-core machine, two-thread
+timings swing with host load, and BLAS threads that keep spinning after a
+call slow down whatever runs next. Two-thread ratios are printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lstm_lib.numpy import init_lstm_params, lstm_backward, lstm_forward  # noqa: E402
+
+SHAPES = [(64, 100, 32, 128), (1, 1000, 8, 64)]  # (B, T, D, H)
+
+
+def numpy_candidate(B, T, D, H, params, dtype):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((B, T, D)).astype(dtype)
+    p = {k: v.astype(dtype) for k, v in params.items()}
+    dhs = np.ones((B, T, H), dtype)  # d(sum of outputs)/d(hs)
+
+    def forward():
+        lstm_forward(x, None, None, p)
+
+    def forward_backward():
+        _, _, cache = lstm_forward(x, None, None, p)
+        lstm_backward(dhs, cache)
+
+    return forward, forward_backward
+
+
+def candidates(B, T, D, H, device, dtype_name):
+    """{name: (forward, forward_backward)}, the reference 'nn.LSTM' included when torch is there."""
+    params = init_lstm_params(D, H, rng=np.random.default_rng(0))
+    out = {}
+    try:
+        import torch_runners  # benchmarks/torch_runners.py: nn.LSTM and lstm_lib.torch
+
+        import torch
+
+        dtype = getattr(torch, dtype_name)
+        out.update(torch_runners.torch_candidates(B, T, D, H, device=device, dtype=dtype, params=params))
+    except ImportError as err:
+        print(f"  (torch runners unavailable: {err})")
+    if device == "cpu":
+        out["lstm_lib.numpy"] = numpy_candidate(B, T, D, H, params, np.dtype(dtype_name))
+    return out
+
+
+def measure(fns: dict, repeats: int) -> dict:
+    """Median seconds per call of each function, run interleaved round by round."""
+    times = {name: [] for name in fns}
+    for fn in fns.values():  # warm-up
+        fn()
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def run(device: str, threads: int, repeats: int, dtype_name: str = "float32") -> dict:
+    from threadpoolctl import threadpool_limits
+
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:
+        pass
+    results = {}
+    with threadpool_limits(limits=threads):
+        for B, T, D, H in SHAPES:
+            cands = candidates(B, T, D, H, device, dtype_name)
+            fwd = measure({n: c[0] for n, c in cands.items()}, repeats)
+            both = measure({n: c[1] for n, c in cands.items()}, repeats)
+            results[(B, T, D, H)] = (fwd, both)
+    return results
+
+
+def report(title, results):
+    print(f"\n## {title}")
+    for (B, T, D, H), (fwd, both) in results.items():
+        print(f"\nB={B} T={T} D={D} H={H}")
+        print(f"  {'implementation':32s} {'forward ms':>11s} {'ratio':>6s} {'fwd+bwd ms':>11s} {'ratio':>6s}")
+        ref_f, ref_b = fwd.get("nn.LSTM"), both.get("nn.LSTM")
+        for name in fwd:
+            rf = f"{fwd[name] / ref_f:6.2f}" if ref_f else "   n/a"
+            rb = f"{both[name] / ref_b:6.2f}" if ref_b else "   n/a"
+            print(f"  {name:32s} {fwd[name] * 1e3:11.2f} {rf} {both[name] * 1e3:11.2f} {rb}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--quick", action="store_true", help="3 repeats, for a smoke test")
+    args = ap.parse_args(argv)
+    repeats = 3 if args.quick else args.repeats
+    print("ratio = time / torch.nn.LSTM's time in the same run (< 1: faster than nn.LSTM); float32")
+    report("CPU, one thread (the figures to compare)", run("cpu", 1, repeats))
+    report("CPU, two threads (swing with host load)", run("cpu", 2, repeats))
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            report(f"CUDA: {torch.cuda.get_device_name()}", run("cuda", 1, repeats))
+    except ImportError:
+        pass
+
+
+if __name__ == "__main__":
+    main()

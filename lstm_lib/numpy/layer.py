@@ -1,0 +1,284 @@
+r"""An LSTM layer over a whole sequence, forward and backward (backpropagation through time).
+
+The equations are those of ``lstm_cell_forward``, applied at t = 0 .. T-1 with
+``h_{t-1}, c_{t-1}`` carried from one step to the next. The code is arranged
+for speed, which on a CPU means: few NumPy calls inside the time loop, and
+large matrix products outside it.
+
+* The input projection ``x_t W_ih^T + b`` does not depend on the recurrence,
+  so it is one matrix product for all T steps before the loop. Inside the
+  loop only ``h_{t-1} W_hh^T`` and the gate arithmetic remain.
+* Internally the gate blocks are reordered from i, f, g, o to o, i, f, g, so
+  that the three sigmoid gates are contiguous and the three blocks that the
+  backward pass multiplies by dc (i, f, g) are contiguous too.
+* All four nonlinearities come from one ``exp``: sigma(a) = 1 / (1 + exp(-a))
+  and tanh(a) = 2 sigma(2a) - 1. The weight rows are scaled by -1 (by -2 for
+  g) before the loop, which is exact in floating point, so the loop computes
+  ``exp``, ``+ 1`` and a reciprocal for all gates at once.
+* The backward pass precomputes, for all steps at once, every factor that
+  does not depend on the incoming gradient, and computes the weight gradients
+  and dx as one matrix product each after the loop.
+
+Sequences are batch-first: x (B, T, D), hidden states (B, T, H). Internal
+buffers are time-major, (T, B, ...), so each step reads contiguous memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import as_float_array, check_lstm_params, check_shape, result_dtype
+
+
+def _to_internal(w, H):
+    """Reorder the 4H gate blocks of ``w`` from i, f, g, o to o, i, f, g."""
+    return np.concatenate([w[3 * H :], w[: 3 * H]])
+
+
+def _from_internal(w, H):
+    """Reorder the 4H gate blocks of ``w`` from o, i, f, g back to i, f, g, o."""
+    return np.concatenate([w[H:], w[:H]])
+
+
+# Work on chunks of steps whose buffers are about this size, so that what one
+# vectorised call writes is still in cache when the time loop reads it.
+_CHUNK_BYTES = 1 << 18
+# Below this many hidden units in the batch (B * H), a step costs what its NumPy
+# calls cost, not what their arithmetic costs, and the activation with fewer
+# calls wins (see lstm_forward).
+_FEW_CALLS_BELOW = 512
+
+
+def _chunk(T, bytes_per_step):
+    return max(1, min(T, _CHUNK_BYTES // max(1, bytes_per_step)))
+
+
+@dataclass
+class LSTMCache:
+    """What ``lstm_backward`` needs; the properties give batch-first views in the book's notation.
+
+    Fields (time-major):
+        xh: (T+1, B, 1+D+H). Row t is [1, x_t, h_{t-1}]: what step t multiplies
+            by its weights (the 1 brings in the bias). Row T holds h_{T-1}.
+        buf: (T+1, B, 5H). Row t holds, in blocks of H, the gate activations
+            o, i, f, g of step t and the cell state c_{t-1} (row T holds c_{T-1}
+            only). Keeping c_{t-1} beside g lets one multiplication form both
+            i * g and f * c_{t-1}.
+        tanh_cs: tanh(c_t), (T, B, H).
+        weight: (4H, 1+D+H), the rows [b_ih + b_hh, W_ih, W_hh] of each gate,
+            gates in the internal order o, i, f, g.
+    """
+
+    xh: np.ndarray
+    buf: np.ndarray
+    tanh_cs: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def shape(self):
+        """(B, T, D, H)."""
+        T, B, H = self.tanh_cs.shape
+        return B, T, self.xh.shape[2] - 1 - H, H
+
+    def _block(self, k):
+        T, B, H = self.tanh_cs.shape
+        return self.buf[:T].reshape(T, B, 5, H)[:, :, k].transpose(1, 0, 2)
+
+    # Batch-first (B, T, ...) views.
+    o = property(lambda self: self._block(0), doc="output gate, (B, T, H)")
+    i = property(lambda self: self._block(1), doc="input gate, (B, T, H)")
+    f = property(lambda self: self._block(2), doc="forget gate, (B, T, H)")
+    g = property(lambda self: self._block(3), doc="candidate values, (B, T, H)")
+    x = property(lambda self: self.xh[:-1, :, 1 : 1 + self.shape[2]].transpose(1, 0, 2), doc="inputs, (B, T, D)")
+    h = property(lambda self: self.xh[1:, :, 1 + self.shape[2] :].transpose(1, 0, 2), doc="hidden states, (B, T, H)")
+    c = property(lambda self: self.buf[1:, :, 4 * self.shape[3] :].transpose(1, 0, 2), doc="cell states, (B, T, H)")
+
+
+def _initial_state(name, a, B, H, dt):
+    if a is None:
+        return np.zeros((B, H), dt)
+    a = as_float_array(name, a)
+    check_shape(name, a, ("B", "H"), {"B": B, "H": H})
+    return a
+
+
+def lstm_forward(x, h0, c0, params):
+    """Run one LSTM layer over a batch of sequences.
+
+    Args:
+        x: inputs, (B, T, D), batch-first.
+        h0: initial hidden state, (B, H), or None for zeros.
+        c0: initial cell state, (B, H), or None for zeros.
+        params: dict with ``weight_ih`` (4H, D), ``weight_hh`` (4H, H),
+            ``bias_ih`` (4H,), ``bias_hh`` (4H,), gate order i, f, g, o.
+
+    Returns:
+        hs: hidden states of every step, (B, T, H).
+        (h_n, c_n): the last hidden and cell state, each (B, H).
+        cache: an ``LSTMCache`` for ``lstm_backward``.
+    """
+    D, H, p = check_lstm_params(params)
+    x = as_float_array("x", x)
+    sizes = {"D": D, "H": H}
+    check_shape("x", x, ("B", "T", "D"), sizes)
+    B, T = sizes["B"], sizes["T"]
+    if T == 0 or B == 0:
+        raise ValueError(f"x must have at least one sequence and one step, got shape {x.shape}")
+    h0 = _initial_state("h0", h0, B, H, x.dtype)
+    c0 = _initial_state("c0", c0, B, H, x.dtype)
+    dt = result_dtype(x, h0, c0, *p.values())
+    H2, H3, H4, K = 2 * H, 3 * H, 4 * H, 1 + D + H
+
+    # One weight matrix for [1, x_t, h_{t-1}]: a = [1, x_t, h_{t-1}] @ weight.T
+    weight = _to_internal(
+        np.concatenate([(p["bias_ih"] + p["bias_hh"])[:, None], p["weight_ih"], p["weight_hh"]], axis=1),
+        H,
+    ).astype(dt, copy=False)
+    # Two ways to the activations, chosen by size; both scale the weight rows
+    # by powers of two, which is exact in floating point.
+    #   many units: one exp for all gates. sigma(a) = 1 / (1 + exp(-a)) and
+    #     tanh(a) = 2 sigma(2a) - 1, so rows are scaled by -1 (o, i, f) and -2 (g).
+    #   few units: one tanh for all gates. sigma(a) = (1 + tanh(a / 2)) / 2, so
+    #     rows are scaled by 1/2 (o, i, f) and 1 (g); fewer NumPy calls per step.
+    few_calls = B * H < _FEW_CALLS_BELOW
+    scale = np.full((H4, 1), 0.5 if few_calls else -1.0, dt)
+    scale[H3:] = 1.0 if few_calls else -2.0
+    w = np.ascontiguousarray((weight * scale).T)  # (1+D+H, 4H)
+
+    xh = np.empty((T + 1, B, K), dt)
+    xh[:, :, 0] = 1.0
+    xh[:T, :, 1 : 1 + D] = x.transpose(1, 0, 2)
+    xh[T, :, 1 : 1 + D] = 0.0
+    xh[0, :, 1 + D :] = h0
+    buf = np.empty((T + 1, B, 5 * H), dt)  # per step: o, i, f, g, c_prev
+    buf[0, :, H4:] = c0
+    tanh_cs = np.empty((T, B, H), dt)
+    # Views indexed by t inside the loop, made once.
+    h_ = xh[:, :, 1 + D :]
+    gates, sig, o_, if_, gc, c_, g_ = (
+        buf[:, :, :H4], buf[:, :, :H3], buf[:, :, :H], buf[:, :, H:H3], buf[:, :, H3:],
+        buf[:, :, H4:], buf[:, :, H3:H4],
+    )
+    pair = np.empty((B, H2), dt)
+    ig, fc = pair[:, :H], pair[:, H:]
+    mm = np.dot if B == 1 else np.matmul  # np.dot has less overhead, but wants a contiguous out
+    with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
+        for t in range(T):
+            a = gates[t]
+            mm(xh[t], w, out=a)
+            if few_calls:
+                np.tanh(a, out=a)
+                s = sig[t]
+                np.multiply(s, 0.5, out=s)
+                np.add(s, 0.5, out=s)
+            else:
+                np.exp(a, out=a)
+                np.add(a, 1.0, out=a)
+                np.divide(1.0, a, out=a)
+                g = g_[t]
+                np.multiply(g, 2.0, out=g)
+                np.subtract(g, 1.0, out=g)
+            # c = f * c_prev + i * g, with [i, f] * [g, c_prev] in one call.
+            np.multiply(if_[t], gc[t], out=pair)
+            np.add(ig, fc, out=c_[t + 1])
+            np.tanh(c_[t + 1], out=tanh_cs[t])
+            np.multiply(o_[t], tanh_cs[t], out=h_[t + 1])
+
+    out = np.ascontiguousarray(h_[1:].transpose(1, 0, 2))
+    cache = LSTMCache(xh, buf, tanh_cs, weight)
+    return out, (h_[T].copy(), c_[T].copy()), cache
+
+
+def _backward_factors(buf5, tanh_cs, k):
+    """The factors of the backward pass that do not depend on the incoming gradient.
+
+    For a chunk of steps, with the blocks o, i, f, g, c_prev of ``buf5`` along
+    axis 2, fill the five blocks of ``k``:
+        k[:, :, 0] = o (1 - tanh(c)^2)      (times dh: what h = o tanh(c) adds to dc)
+        k[:, :, 1] = sigma'(a_o) tanh(c)    (times dh gives da_o)
+        k[:, :, 2] = sigma'(a_i) g          (times dc gives da_i)
+        k[:, :, 3] = sigma'(a_f) c_prev     (times dc gives da_f)
+        k[:, :, 4] = tanh'(a_g) i           (times dc gives da_g)
+    with sigma' = s (1 - s) and tanh' = 1 - g^2 written in terms of the activations.
+    """
+    kg = k[:, :, 1:]
+    np.square(buf5[:, :, :4], out=kg)
+    np.subtract(buf5[:, :, :3], kg[:, :, :3], out=kg[:, :, :3])
+    np.subtract(1.0, kg[:, :, 3], out=kg[:, :, 3])
+    kg[:, :, 0] *= tanh_cs
+    kg[:, :, 1:3] *= buf5[:, :, 3:5]  # [i, f] factors times [g, c_prev]
+    kg[:, :, 3] *= buf5[:, :, 1]
+    np.square(tanh_cs, out=k[:, :, 0])
+    np.subtract(1.0, k[:, :, 0], out=k[:, :, 0])
+    k[:, :, 0] *= buf5[:, :, 0]
+
+
+def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
+    """Backpropagation through time for one LSTM layer.
+
+    Args:
+        dhs: gradient of the loss with respect to every hidden state, (B, T, H)
+            (None means zero, e.g. when only h_n feeds the loss).
+        cache: from ``lstm_forward``.
+        dh_n: gradient with respect to the last hidden state, (B, H), or None.
+        dc_n: gradient with respect to the last cell state, (B, H), or None.
+
+    Returns:
+        dx (B, T, D), dh0 (B, H), dc0 (B, H), and grads: a dict with keys
+        ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
+    """
+    if not isinstance(cache, LSTMCache):
+        raise ValueError(f"cache must be the LSTMCache returned by lstm_forward, got {type(cache).__name__}")
+    B, T, D, H = cache.shape
+    dt = cache.buf.dtype
+    H4 = 4 * H
+    dH = np.zeros((T, B, H), dt)
+    if dhs is not None:
+        dhs = as_float_array("dhs", dhs)
+        check_shape("dhs", dhs, ("B", "T", "H"), {"B": B, "T": T, "H": H})
+        dH[...] = dhs.transpose(1, 0, 2)
+    dc = np.zeros((B, H), dt)
+    if dc_n is not None:
+        dc[...] = _initial_state("dc_n", dc_n, B, H, dt)
+
+    buf5 = cache.buf.reshape(T + 1, B, 5, H)  # blocks o, i, f, g, c_prev
+    f_ = buf5[:, :, 2]
+    # da holds, per step, a scratch block (dh k0) and then da_o, da_i, da_f, da_g.
+    da = np.empty((T, B, 5, H), dt)
+    da_m, da_2, da_ifg, da_gates = da[:, :, 0], da[:, :, :2], da[:, :, 2:], da.reshape(T, B, 5 * H)[:, :, H:]
+    # dxh[t] = d(loss)/d[1, x_t, h_{t-1}] = da_t @ weight; row T carries dh_n.
+    K = 1 + D + H
+    dxh = np.empty((T + 1, B, K), dt)
+    dh_prev = dxh[:, :, 1 + D :]
+    dh_prev[T] = 0.0 if dh_n is None else _initial_state("dh_n", dh_n, B, H, dt)
+    dH_ = dH[:, :, None, :]
+    dc_ = dc[:, None, :]
+    step = _chunk(T, B * 5 * H * dt.itemsize)
+    k = np.empty((step, B, 5, H), dt)
+    k_2, k_ifg = k[:, :, :2], k[:, :, 2:]
+    w = cache.weight
+    mm = np.dot if B == 1 else np.matmul
+    for t1 in range(T, 0, -step):
+        t0 = max(0, t1 - step)
+        _backward_factors(buf5[t0:t1], cache.tanh_cs[t0:t1], k[: t1 - t0])
+        for t in range(t1 - 1, t0 - 1, -1):
+            j = t - t0
+            np.add(dH[t], dh_prev[t + 1], out=dH[t])  # dh: from the output at t and from step t + 1
+            np.multiply(k_2[j], dH_[t], out=da_2[t])  # [dh k0, da_o]
+            np.add(dc, da_m[t], out=dc)
+            np.multiply(k_ifg[j], dc_, out=da_ifg[t])
+            np.multiply(dc, f_[t], out=dc)  # dc_prev = dc * f
+            mm(da_gates[t], w, out=dxh[t])  # [d1, dx_t, dh_prev]
+
+    # All steps' weight gradients in one product: da^T @ [1, x, h_prev] = [db, dW_ih, dW_hh].
+    dw = _from_internal(da_gates.reshape(T * B, H4).T @ cache.xh[:T].reshape(T * B, K), H)
+    grads = {
+        "weight_ih": np.ascontiguousarray(dw[:, 1 : 1 + D]),
+        "weight_hh": np.ascontiguousarray(dw[:, 1 + D :]),
+        "bias_ih": dw[:, 0].copy(),
+        "bias_hh": dw[:, 0].copy(),
+    }
+    dx = np.ascontiguousarray(dxh[:T, :, 1 : 1 + D].transpose(1, 0, 2))
+    return dx, dh_prev[0].copy(), dc, grads
