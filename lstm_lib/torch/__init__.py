@@ -1,0 +1,26 @@
+"""The LSTM in PyTorch, written from its gate equations.
+
+- :class:`LSTMCell`, :class:`LSTM`: drop-ins for ``torch.nn.LSTMCell`` and
+  ``torch.nn.LSTM`` (same arguments, outputs, ``state_dict`` keys and
+  initialisation), on whatever device and dtype their parameters have.
+- :func:`lstm_cell`, :func:`lstm_layer`: the same model as functions of tensors
+  (:mod:`lstm_lib.torch.functional`); ``lstm_layer`` runs a whole layer through
+  a hand-written backward pass.
+- :func:`to_numpy_params`, :func:`load_numpy_params`: parameters to and from
+  ``lstm_lib.numpy``'s dicts (:mod:`lstm_lib.torch.interop`).
+"""
+
+from .functional import LSTMLayerFunction, lstm_cell, lstm_layer
+from .interop import load_numpy_params, to_numpy_params
+from .modules import LSTM, LSTMCell, LSTMInputError
+
+__all__ = [
+    "LSTM",
+    "LSTMCell",
+    "LSTMInputError",
+    "LSTMLayerFunction",
+    "lstm_cell",
+    "lstm_layer",
+    "load_numpy_params",
+    "to_numpy_params",
+]
