@@ -76,10 +76,11 @@ def outcome_problem(fname: str, outcome: Outcome) -> str | None:
         return None
     if s == "not_implemented":
         return f"{fname} is not implemented yet (it raises NotImplementedError)"
+    where = f"\n{outcome.detail}" if outcome.detail else ""
     if s == "error":
-        return f"{fname} raised {outcome.error}"
+        return f"{fname} raised {outcome.error}{where}"
     if s == "blocked":
-        return f"{fname} did something the grader does not allow: {outcome.error}"
+        return f"{fname} did something the grader does not allow: {outcome.error}{where}"
     if s in ("bad_return", "bad_output"):
         return f"{fname}: {outcome.error}"
     if s == "crashed":
