@@ -51,9 +51,8 @@ def candidates(B, T, D, H, device, dtype_name):
     params = init_lstm_params(D, H, rng=np.random.default_rng(0))
     out = {}
     try:
-        import torch_runners  # benchmarks/torch_runners.py: nn.LSTM and lstm_lib.torch
-
         import torch
+        import torch_runners  # benchmarks/torch_runners.py: nn.LSTM and lstm_lib.torch
 
         dtype = getattr(torch, dtype_name)
         out.update(torch_runners.torch_candidates(B, T, D, H, device=device, dtype=dtype, params=params))

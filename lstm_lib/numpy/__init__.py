@@ -1,13 +1,28 @@
-"""The LSTM in NumPy, everything by hand: every forward has its backward."""
+"""The LSTM in NumPy, everything by hand: every forward has its backward.
+
+Conventions: gate order i, f, g, o and PyTorch's parameter layout
+(``weight_ih`` (4H, D), ``weight_hh`` (4H, H), ``bias_ih``, ``bias_hh`` (4H,));
+sequences batch-first, x (B, T, D); float64 by default, float32 kept.
+"""
 
 from .activations import relu, relu_backward, relu_forward, sigmoid, tanh
 from .cell import CellCache, lstm_cell_backward, lstm_cell_forward
+from .dense import DenseCache, dense_backward, dense_forward
+from .gradcheck import GradCheckResult, grad_check
 from .init import init_dense_params, init_lstm_params, init_lstm_stack_params
 from .layer import LSTMCache, lstm_backward, lstm_forward
+from .losses import mse_loss, softmax_cross_entropy
+from .optim import SGD, Adam, clip_grad_norm
+from .stack import StackCache, lstm_stack_backward, lstm_stack_forward
 
 __all__ = [
     "sigmoid", "tanh", "relu", "relu_forward", "relu_backward",
     "init_lstm_params", "init_lstm_stack_params", "init_dense_params",
     "lstm_cell_forward", "lstm_cell_backward", "CellCache",
     "lstm_forward", "lstm_backward", "LSTMCache",
+    "lstm_stack_forward", "lstm_stack_backward", "StackCache",
+    "dense_forward", "dense_backward", "DenseCache",
+    "mse_loss", "softmax_cross_entropy",
+    "SGD", "Adam", "clip_grad_norm",
+    "grad_check", "GradCheckResult",
 ]

@@ -48,7 +48,7 @@ def check_shape(name: str, arr: np.ndarray, names: tuple[str, ...], sizes: dict)
             f"{name} must have shape {expected}{where} ({len(names)} dimensions), "
             f"got shape {arr.shape} ({arr.ndim} dimensions)"
         )
-    for k, n in zip(names, arr.shape):
+    for k, n in zip(names, arr.shape, strict=True):
         if k in sizes and sizes[k] != n:
             raise ValueError(f"{name} must have shape {expected}{where}, got shape {arr.shape}")
         sizes.setdefault(k, n)
