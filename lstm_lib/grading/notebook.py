@@ -184,7 +184,9 @@ def parse_definitions(nb: dict, graded: tuple = ()) -> ParsedNotebook:
             label = f"cell {n}"
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 if not _is_grading_import(node):
-                    found.append((node, src, label, "import", ()))
+                    bound = tuple(a.asname or a.name.split(".")[0] for a in node.names
+                                  if a.name != "*")
+                    found.append((node, src, label, "import", bound))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 found.append((node, src, label, "definition", (node.name,)))
             elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:

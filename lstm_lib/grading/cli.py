@@ -1,0 +1,153 @@
+"""``lstm-course``: grade submissions, and write the exercises from the solutions.
+
+    lstm-course grade PATH... --out DIR [--seed N] [--jobs N] [--timeout S] [--memory MB]
+    lstm-course assign [--source solutions] [--dest exercises]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import secrets
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+
+def find_submissions(paths) -> tuple[list[Path], list[str]]:
+    """Notebooks under the given paths (folders are searched recursively), and problems."""
+    found, problems = [], []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(q for q in p.rglob("*.ipynb")
+                            if ".ipynb_checkpoints" not in q.parts and q.is_file())
+        elif p.is_file():
+            found.append(p)  # named explicitly: graded even if it is not a notebook
+        else:
+            problems.append(f"{p}: no such file or folder")
+    unique, seen = [], set()
+    for p in found:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique, problems
+
+
+def output_names(paths: list[Path]) -> list[str]:
+    """A folder name per submission: the notebook's stem, made unique with its parent folders."""
+    def clean(s: str) -> str:
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("._") or "submission"
+
+    names = [clean(p.stem) for p in paths]
+    parts = [list(p.resolve().parts[:-1]) for p in paths]
+    depth = 0
+    while len(set(names)) < len(names) and depth < 64:
+        depth += 1
+        counts = {}
+        for n in names:
+            counts[n] = counts.get(n, 0) + 1
+        for i, p in enumerate(paths):
+            if counts[names[i]] > 1:
+                prefix = parts[i][-depth:] if depth <= len(parts[i]) else parts[i]
+                names[i] = "__".join(clean(x) for x in prefix + [p.stem])
+    seen = {}
+    for i, n in enumerate(names):  # last resort: number them
+        if n in seen:
+            seen[n] += 1
+            names[i] = f"{n}__{seen[n]}"
+        else:
+            seen[n] = 1
+    return names
+
+
+def cmd_grade(args) -> int:
+    from .grader import grade_notebook
+    from .report import write_csv, write_submission
+    from .sandbox import Limits, isolation
+
+    paths, problems = find_submissions(args.paths)
+    for p in problems:
+        print(f"lstm-course grade: {p}", file=sys.stderr)
+    if not paths:
+        print("lstm-course grade: no notebooks found to grade", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    seed = args.seed if args.seed is not None else secrets.randbits(32)
+    limits = Limits(timeout_s=args.timeout, memory_mb=args.memory)
+    prefix, how = isolation()
+    if not prefix:
+        print(f"lstm-course grade: warning: {how}", file=sys.stderr)
+    names = output_names(paths)
+    grades = [None] * len(paths)
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(paths), desc="grading", unit="notebook", file=sys.stderr,
+               disable=len(paths) < 2)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {pool.submit(grade_notebook, p, name=n, batch_seed=seed, limits=limits): i
+                   for i, (p, n) in enumerate(zip(paths, names))}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            g = fut.result()  # grade_notebook catches everything per submission
+            write_submission(g, out)
+            grades[i] = g
+            bar.update(1)
+    bar.close()
+    write_csv(grades, out / "grades.csv")
+    failed = sum(g.status != "graded" for g in grades)
+    full = sum(g.status == "graded" and g.score == g.max_score for g in grades)
+    print(f"graded {len(grades)} submission(s) with seed {seed}: {full} at full marks, "
+          f"{failed} not gradable; results in {out}/ (grades.csv)")
+    return 0
+
+
+def cmd_assign(args) -> int:
+    try:
+        from .assign import assign
+    except ImportError as err:
+        print(f"lstm-course assign: not available ({err})", file=sys.stderr)
+        return 1
+    result = assign(Path(args.source), Path(args.dest))
+    return result if isinstance(result, int) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lstm-course",
+                                     description="The LSTM course's command-line tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("grade", help="grade submitted notebooks in a sandbox",
+                       description="Grade notebooks (or folders of them, searched recursively) "
+                                   "on hidden inputs; write DIR/<notebook>/results.json "
+                                   "(Gradescope), DIR/<notebook>/feedback.md and "
+                                   "DIR/grades.csv.")
+    g.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders")
+    g.add_argument("--out", required=True, metavar="DIR", help="where to write the results")
+    g.add_argument("--seed", type=int, default=None,
+                   help="seed of the hidden inputs (default: a random one, recorded)")
+    g.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel workers")
+    g.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="wall-clock seconds per graded function (default 10)")
+    g.add_argument("--memory", type=int, default=2048, metavar="MB",
+                   help="address-space limit of the sandbox (default 2048)")
+    g.set_defaults(func=cmd_grade)
+    a = sub.add_parser("assign", help="write exercises/ from solutions/")
+    a.add_argument("--source", default="solutions", help="solution notebooks (default solutions)")
+    a.add_argument("--dest", default="exercises", help="where to write (default exercises)")
+    a.set_defaults(func=cmd_assign)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "grade" and (args.jobs < 1 or args.timeout <= 0 or args.memory < 256):
+        print("lstm-course grade: --jobs must be >= 1, --timeout > 0 and --memory >= 256",
+              file=sys.stderr)
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
