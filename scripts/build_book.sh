@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Build the book from a clean _build, with warnings as errors, so that a
+# notebook that fails to execute fails the build.
+#
+#   bash scripts/build_book.sh            # clean build (what CI runs)
+#   KEEP_CACHE=1 bash scripts/build_book.sh   # keep executed notebooks between builds
+#
+# Needs the Python environment of the README (jupyter-book, the course) and
+# npm: the widget JavaScript is installed from the npm registry here, at build
+# time, and served by the site itself (see html_extra_path in _config.yml).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# jupyter-book and python from the project's virtual environment when there is one.
+if [[ -z "${VIRTUAL_ENV:-}" && -x .venv/bin/jupyter-book ]]; then
+    export PATH="$PWD/.venv/bin:$PATH"
+fi
+
+start=$(date +%s)
+
+# 1. Widget JavaScript, pinned in package-lock.json.
+npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+
+# 2. A clean build folder (the execution cache goes with it unless KEEP_CACHE=1).
+if [[ "${KEEP_CACHE:-0}" == 1 ]]; then
+    rm -rf _build/html _build/jupyter_execute _build/.doctrees _build/widget_assets
+else
+    rm -rf _build
+fi
+
+# 3. Stage the widget assets that html_extra_path copies to <site>/widgets/:
+#    RequireJS, its configuration, the ipywidgets embed manager and the fonts it
+#    loads next to itself.
+assets=_build/widget_assets/widgets
+mkdir -p "$assets"
+cp node_modules/requirejs/require.js scripts/require-config.js "$assets/"
+dist=node_modules/@jupyter-widgets/html-manager/dist
+cp "$dist/embed-amd.js" "$assets/"
+cp "$dist"/*.woff2 "$dist"/*.woff "$dist"/*.ttf "$dist"/*.eot "$dist"/*.svg "$assets/"
+
+# 4. The book. -W: warnings are errors; -n: broken references too; --keep-going:
+#    report them all before failing.
+jupyter-book build . -W -n --keep-going
+
+echo "Book built in $(( $(date +%s) - start )) s: open _build/html/index.html"
