@@ -76,7 +76,7 @@ def measure(fns: dict, repeats: int) -> dict:
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def run(device: str, threads: int, repeats: int, dtype_name: str = "float32") -> dict:
+def run(device: str, threads: int, repeats: int, shapes=SHAPES, dtype_name: str = "float32") -> dict:
     from threadpoolctl import threadpool_limits
 
     try:
@@ -87,7 +87,7 @@ def run(device: str, threads: int, repeats: int, dtype_name: str = "float32") ->
         pass
     results = {}
     with threadpool_limits(limits=threads):
-        for B, T, D, H in SHAPES:
+        for B, T, D, H in shapes:
             cands = candidates(B, T, D, H, device, dtype_name)
             fwd = measure({n: c[0] for n, c in cands.items()}, repeats)
             both = measure({n: c[1] for n, c in cands.items()}, repeats)
@@ -111,16 +111,22 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--quick", action="store_true", help="3 repeats, for a smoke test")
+    ap.add_argument("--shapes", nargs="+", metavar="BxTxDxH",
+                    help="shapes to measure instead of " + " ".join("x".join(map(str, s)) for s in SHAPES))
     args = ap.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
-    print("ratio = time / torch.nn.LSTM's time in the same run (< 1: faster than nn.LSTM); float32")
-    report("CPU, one thread (the figures to compare)", run("cpu", 1, repeats))
-    report("CPU, two threads (swing with host load)", run("cpu", 2, repeats))
+    shapes = [tuple(int(n) for n in s.split("x")) for s in args.shapes] if args.shapes else SHAPES
+    if any(len(s) != 4 or min(s) < 1 for s in shapes):
+        ap.error("--shapes takes B x T x D x H with positive integers, e.g. 64x100x32x128")
+    print("ratio = time / torch.nn.LSTM's time in the same run (< 1: faster than nn.LSTM); float32; "
+          f"median of {repeats} interleaved rounds")
+    report("CPU, one thread (the figures to compare)", run("cpu", 1, repeats, shapes))
+    report("CPU, two threads (swing with host load)", run("cpu", 2, repeats, shapes))
     try:
         import torch
 
         if torch.cuda.is_available():
-            report(f"CUDA: {torch.cuda.get_device_name()}", run("cuda", 1, repeats))
+            report(f"CUDA: {torch.cuda.get_device_name()}", run("cuda", 1, repeats, shapes))
     except ImportError:
         pass
 

@@ -1,0 +1,29 @@
+"""The benchmark script runs and prints a ratio for every implementation (speed itself is not tested here)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_lstm.py"
+
+
+def test_benchmark_prints_a_ratio_against_nn_lstm_for_each_implementation():
+    pytest.importorskip("torch", reason="the benchmark's reference is torch.nn.LSTM")
+    pytest.importorskip("threadpoolctl", reason="the benchmark holds BLAS to one thread with threadpoolctl")
+    out = subprocess.run([sys.executable, str(SCRIPT), "--repeats", "1", "--shapes", "2x3x2x4", "1x5x1x2"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    assert "one thread" in out and "two threads" in out
+    rows = re.findall(r"^  (\S.*?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", out, re.M)
+    names = {r[0] for r in rows}
+    assert {"nn.LSTM", "lstm_lib.numpy"} <= names, out
+    assert any(n.startswith("lstm_lib.torch") for n in names), out
+    assert len(rows) == 2 * 2 * len(names), out  # every implementation, 2 shapes, 1 and 2 threads
+    assert all(float(r[2]) == 1.0 for r in rows if r[0] == "nn.LSTM")
+
+
+def test_benchmark_rejects_a_malformed_shape():
+    res = subprocess.run([sys.executable, str(SCRIPT), "--shapes", "2x3x4"], capture_output=True, text=True)
+    assert res.returncode == 2 and "B x T x D x H" in res.stderr
