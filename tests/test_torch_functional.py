@@ -51,7 +51,7 @@ def test_layer_matches_the_step_by_step_autograd_version(reverse, proj):
     leaves = [t for t in inputs if t is not None]
     g = torch.autograd.grad((out * wo).sum() + (h_n * wh).sum() + (c_n * wc).sum(), leaves)
     rg = torch.autograd.grad((rout * wo).sum() + (rh_n * wh).sum() + (rc_n * wc).sum(), leaves)
-    for a, b in zip((out, h_n, c_n) + g, (rout, rh_n, rc_n) + rg):
+    for a, b in zip((out, h_n, c_n) + g, (rout, rh_n, rc_n) + rg, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
 
@@ -67,7 +67,7 @@ def test_layer_without_grad_returns_the_same_values():
     with_grad = lstm_layer(x, h0, c0, w_ih, w_hh, bias, None, w_hr)
     with torch.no_grad():
         without = lstm_layer(x, h0, c0, w_ih, w_hh, bias, None, w_hr)
-    for a, b in zip(with_grad, without):
+    for a, b in zip(with_grad, without, strict=True):
         assert b.grad_fn is None
         torch.testing.assert_close(a, b, rtol=0, atol=1e-15)
 
@@ -85,5 +85,5 @@ def test_layer_does_not_modify_its_inputs():
     x, h0, c0, w_ih, w_hh, bias, w_hr = inputs
     out, h_n, c_n = lstm_layer(x, h0, c0, w_ih, w_hh, bias, None, w_hr)
     (out.sum() + c_n.sum()).backward()
-    for a, b in zip([t for t in inputs if t is not None], before):
+    for a, b in zip([t for t in inputs if t is not None], before, strict=True):
         assert torch.equal(a.detach(), b)

@@ -62,7 +62,7 @@ def test_numpy_params_load_and_export_unchanged(module_class):
     params = init_lstm_stack_params(D, H, 2, rng=np.random.default_rng(0))
     lstm = lt.load_numpy_params(module_class(D, H, num_layers=2).double(), params)
     back = lt.to_numpy_params(lstm)
-    for p, q in zip(params, back):
+    for p, q in zip(params, back, strict=True):
         for key in KEYS:
             np.testing.assert_array_equal(p[key], q[key])
 

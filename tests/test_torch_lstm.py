@@ -64,7 +64,7 @@ def assert_same_as_torch(ref, ours, x, hx, dtype):
     names = ["input"] + (["h_0", "c_0"] if hx is not None else []) + [
         n for n, _ in ours.named_parameters()]
     assert len(grads) == len(rgrads) == len(names)
-    for name, g, rg in zip(names, grads, rgrads):
+    for name, g, rg in zip(names, grads, rgrads, strict=True):
         torch.testing.assert_close(g, rg, **tol, msg=lambda m, name=name: f"d{name}: {m}")
 
 
@@ -227,7 +227,7 @@ def test_gradient_flows_to_parameters_when_input_does_not_require_grad():
     x = torch.randn(T, B, D, dtype=torch.float64)
     ours(x)[0].sum().backward()
     ref(x)[0].sum().backward()
-    for (name, p), q in zip(ours.named_parameters(), ref.parameters()):
+    for (name, p), q in zip(ours.named_parameters(), ref.parameters(), strict=True):
         torch.testing.assert_close(p.grad, q.grad, **TOL[torch.float64], msg=name)
 
 
@@ -238,7 +238,7 @@ def test_backward_twice_with_retain_graph_gives_the_same_gradients():
     loss = out.sum() + h_n.sum() + c_n.sum()
     first = torch.autograd.grad(loss, [x, *hx, *ours.parameters()], retain_graph=True)
     second = torch.autograd.grad(loss, [x, *hx, *ours.parameters()])
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         assert torch.equal(a, b)
 
 
@@ -247,7 +247,7 @@ def test_only_the_final_state_used_in_the_loss_still_matches_torch():
     x, hx = make_inputs(ours)
     g = torch.autograd.grad(ours(x, hx)[1][1].sum(), [x, *hx])
     rg = torch.autograd.grad(ref(x, hx)[1][1].sum(), [x, *hx])
-    for a, b in zip(g, rg):
+    for a, b in zip(g, rg, strict=True):
         torch.testing.assert_close(a, b, **TOL[torch.float64])
 
 
@@ -371,7 +371,7 @@ def test_cell_outputs_and_gradients_match_torch(dtype, bias, batched, with_state
     rg = torch.autograd.grad((rh * w_h).sum() + (rc * w_c).sum(), leaves + list(ref.parameters()))
     torch.testing.assert_close(h, rh, **TOL[dtype])
     torch.testing.assert_close(c, rc, **TOL[dtype])
-    for a, b in zip(g, rg):
+    for a, b in zip(g, rg, strict=True):
         torch.testing.assert_close(a, b, **TOL[dtype])
 
 
@@ -544,7 +544,7 @@ def test_random_small_cells_match_torch(batch, input_size, hidden, seed):
     x = torch.randn(batch, input_size, dtype=torch.float64)
     hx = (torch.randn(batch, hidden, dtype=torch.float64),
           torch.randn(batch, hidden, dtype=torch.float64))
-    for a, b in zip(ours(x, hx), ref(x, hx)):
+    for a, b in zip(ours(x, hx), ref(x, hx), strict=True):
         torch.testing.assert_close(a, b, **TOL[torch.float64])
 
 
