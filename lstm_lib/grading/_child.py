@@ -49,7 +49,7 @@ def _install_hook(workdir, forbidden, blocked_dirs):
 
     def hook(event, args,
              _wd=workdir.rstrip("/") + "/", _wdroot=workdir.rstrip("/"),
-             _mods=tuple(forbidden), _dirs=tuple(d.rstrip("/") + "/" for d in blocked_dirs),
+             _mods=tuple(forbidden), _dirs=tuple((d.rstrip("/") + "/", what) for d, what in blocked_dirs),
              _getcwd=os.getcwd, _fspath=os.fspath, _isinstance=isinstance, _hasattr=hasattr,
              _str=str, _bytes=bytes, _int=int, _bool=bool, _len=len,
              _wflags=os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
@@ -112,9 +112,9 @@ def _install_hook(workdir, forbidden, blocked_dirs):
             if write and not inside(p):
                 raise _Viol(f"writing {p} is not allowed: only the sandbox's own folder is "
                             "writable")
-            for d in _dirs:
+            for d, what in _dirs:
                 if p.startswith(d) or p + "/" == d:
-                    raise _Viol(f"reading {p} is not allowed in this exercise")
+                    raise _Viol(f"reading {p} is not allowed in this exercise ({what})")
             # /proc/self/root, /proc/<pid>/mem, /dev/fd/N: ways around the path checks.
             if p == "/dev/fd" or p.startswith("/dev/fd/"):
                 raise _Viol(f"opening {p} is not allowed here")

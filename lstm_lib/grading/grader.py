@@ -118,7 +118,11 @@ def _grade(grade: SubmissionGrade, limits: Limits) -> None:
             if note not in grade.notes:
                 grade.notes.append(note)
         if run.output.strip():
-            outputs.append(f"--- while grading {fspec.name} ---\n{run.output}")
+            kept = len(run.output.encode())
+            size = (f"it printed {run.output_bytes} bytes; the first {limits.output_bytes} "
+                    "are kept" if run.output_bytes > limits.output_bytes else "")
+            outputs.append(f"--- while grading {fspec.name}{': ' + size if size else ''} ---\n"
+                           f"{run.output[:2000]}" + ("\n[...]" if kept > 2000 else ""))
         for case, outcomes in zip(cases, run.outcomes):
             fg.cases.append((case.label, run_judge(fspec, case, outcomes)))
         passed = sum(v.passed for _, v in fg.cases)

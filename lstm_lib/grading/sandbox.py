@@ -99,9 +99,9 @@ def namespaces_available() -> bool:
     return bool(isolation()[0])
 
 
-def _blocked_dirs(forbidden) -> list[str]:
-    """Folders the sandbox may not even read: those of the forbidden packages."""
-    dirs = []
+def _blocked_dirs(forbidden) -> list:
+    """[folder, why] pairs: folders the sandbox may not even read (the forbidden packages)."""
+    dirs = {}
     for mod in forbidden:
         try:
             spec = importlib.util.find_spec(mod)
@@ -110,12 +110,12 @@ def _blocked_dirs(forbidden) -> list[str]:
         if spec is None:
             continue
         for loc in spec.submodule_search_locations or []:
-            dirs.append(os.path.realpath(loc))
+            dirs.setdefault(os.path.realpath(loc), f"it forbids {mod}")
         if spec.origin and not spec.submodule_search_locations:
-            dirs.append(os.path.realpath(spec.origin))
-    # The grading package itself (the sandbox loads what it needs before the hook).
-    dirs.append(os.path.realpath(Path(__file__).parent))
-    return sorted(set(dirs))
+            dirs.setdefault(os.path.realpath(spec.origin), f"it forbids {mod}")
+    # The grading package itself: the sandbox loads what it needs before the hook.
+    dirs.setdefault(os.path.realpath(Path(__file__).parent), "the grader's own code")
+    return [[d, why] for d, why in sorted(dirs.items())]
 
 
 def _encode(value, arrays: list):
