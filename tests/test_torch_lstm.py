@@ -320,8 +320,8 @@ def test_train_mode_dropout_matches_torch_given_the_same_seed(bidirectional):
     torch.testing.assert_close(c_n, rc_n, **TOL[torch.float64])
 
 
-def test_train_mode_dropout_keeps_the_expected_scale():
-    """Inverted dropout: the masked inputs keep their mean, about a fraction p is zero."""
+def test_train_mode_dropout_zeroes_about_a_fraction_p_of_the_upper_layer_input():
+    """About a fraction p = 0.3 of the input to layer 1 is zeroed."""
     _, ours = make_pair(num_layers=2, dropout=0.3)
     ours.train()
     seen = []  # the input of every lstm_layer call: layer 1's is the masked output of layer 0
