@@ -502,3 +502,36 @@ def test_blank_exercises_score_zero_without_crashing(tmp_path):
     for name, row in rows.items():
         assert row["status"] == "graded" and float(row["total"]) == 0, row
         assert "not implemented yet" in feedback(tmp_path, name)
+
+
+def _in_sandbox_without_hook(tmp_path, code):
+    """Run plain python (no audit hook) under the sandbox's namespaces and mounts."""
+    from lstm_lib.grading.sandbox import isolation, sandbox_command
+
+    if not isolation()[0]:
+        pytest.skip("namespaces are unavailable on this machine")
+    work = tmp_path / "work"
+    work.mkdir()
+    cmd = sandbox_command(work, [sys.executable, "-I", "-c", code, str(work), str(tmp_path)])
+    return isolation(), subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+def test_namespaces_hide_the_grader_and_leave_only_the_sandbox_folder_writable(tmp_path):
+    code = textwrap.dedent("""
+        import os, sys
+        work, outside = sys.argv[1], sys.argv[2]
+        open(os.path.join(work, "inside.txt"), "w").write("ok")
+        try:
+            open(os.path.join(outside, "outside.txt"), "w").write("escaped")
+        except OSError:
+            pass
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+        print(os.getppid(), len(pids))
+    """)
+    (_, read_only, _), proc = _in_sandbox_without_hook(tmp_path, code)
+    assert proc.returncode == 0, proc.stderr
+    ppid, n = map(int, proc.stdout.split())
+    assert ppid == 0 and n <= 3, "the grader's processes are out of sight"
+    assert (tmp_path / "work" / "inside.txt").exists()
+    if read_only:
+        assert not (tmp_path / "outside.txt").exists()

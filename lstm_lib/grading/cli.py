@@ -76,7 +76,7 @@ def cmd_grade(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     seed = args.seed if args.seed is not None else secrets.randbits(32)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory)
-    prefix, how = isolation()
+    prefix, _, how = isolation()
     if not prefix:
         print(f"lstm-course grade: warning: {how}", file=sys.stderr)
     names = output_names(paths)

@@ -65,7 +65,7 @@ def submission_seed(batch_seed: int, key: str) -> int:
 def grade_notebook(path: Path, *, name: str, batch_seed: int, limits: Limits) -> SubmissionGrade:
     t0 = time.monotonic()
     grade = SubmissionGrade(Path(path), name, submission_seed(batch_seed, name), batch_seed,
-                            isolation=isolation()[1])
+                            isolation=isolation()[2])
     try:
         _grade(grade, limits)
     except Exception as err:  # noqa: BLE001 - one submission must never stop the batch

@@ -5,8 +5,9 @@ Isolation, from the outside in:
 * namespaces (``unshare``; as root, or with unprivileged user namespaces): a
   new network namespace with no interfaces (no network), a new PID namespace
   (the sandbox cannot see or signal the grader, and every process it starts
-  dies with it) and a mount namespace for its own /proc. Where ``unshare`` is
-  unavailable the run goes on without them and the feedback says so;
+  dies with it) and a mount namespace in which every mount is read-only but
+  the sandbox's own folder. Where ``unshare`` is unavailable the run goes on
+  without them and the feedback says so;
 * a fresh ``python -I`` (no user site, no PYTHON* variables) with a minimal
   environment, in its own session, in a private temporary folder as cwd;
 * resource limits set before the learner's code runs: CPU time, address space,
@@ -70,24 +71,67 @@ class RunResult:
     elapsed: float = 0.0
 
 
+# Run inside the new mount namespace, before python: every mount becomes
+# read-only except a bind mount of the sandbox's own folder ($1). Mount
+# propagation is private there (unshare's default), so the host sees nothing.
+_READ_ONLY = r"""
+W="$1"; shift
+mount --make-rprivate / 2>/dev/null
+mount --bind "$W" "$W" || exit 97
+awk '{print $2}' /proc/self/mounts | while read -r m; do
+  mount -o remount,bind,ro "$(printf '%b' "$m")" 2>/dev/null
+done
+mount -o remount,bind,rw "$W" || exit 98
+exec "$@"
+"""
+
+
+def sandbox_command(workdir: Path, argv: list) -> list:
+    """The command that runs ``argv`` (a python command) in the sandbox for ``workdir``."""
+    prefix, read_only, _ = isolation()
+    if read_only:
+        return [*prefix, "/bin/sh", "-c", _READ_ONLY, "sh", str(workdir), *argv]
+    return [*prefix, *argv]
+
+
 @functools.lru_cache(maxsize=1)
-def isolation() -> tuple[tuple, str]:
-    """(command prefix, description) of the strongest isolation this machine allows."""
+def isolation() -> tuple[tuple, bool, str]:
+    """(command prefix, read-only mounts?, description) of the strongest isolation available."""
     if os.environ.get(NO_NAMESPACES_ENV) == "1":
-        return (), _NO_NS + f" ({NO_NAMESPACES_ENV}=1)"
+        return (), False, _NO_NS + f" ({NO_NAMESPACES_ENV}=1)"
     exe = shutil.which("unshare")
-    if exe:
-        for opts, how in ((_UNSHARE_ROOT, "as root"), (_UNSHARE_USER, "in a user namespace")):
-            try:
-                r = subprocess.run([exe, *opts, sys.executable, "-I", "-c", "pass"],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, timeout=20)
-            except (OSError, subprocess.SubprocessError):
-                continue
-            if r.returncode == 0:
-                return (exe, *opts), (f"network, PID and mount namespaces ({how}): no network, "
-                                      "and the grader's processes are out of sight")
-    return (), _NO_NS
+    if not exe:
+        return (), False, _NO_NS
+    probe = ("import os, sys\n"
+             "open(os.path.join(sys.argv[1], 'in'), 'w').write('x')\n"
+             "try:\n    open(os.path.join(sys.argv[2], 'out'), 'w').write('x')\n"
+             "except OSError:\n    sys.exit(0)\n"
+             "sys.exit(5)\n")
+    for opts, how in ((_UNSHARE_ROOT, "as root"), (_UNSHARE_USER, "in a user namespace")):
+        base = [exe, *opts]
+        if _probe(base + [sys.executable, "-I", "-c", "pass"]) != 0:
+            continue
+        with tempfile.TemporaryDirectory(prefix="lstm-probe-") as tmp:
+            inner, outer = Path(tmp, "w"), Path(tmp, "o")
+            inner.mkdir()
+            outer.mkdir()
+            cmd = [*base, "/bin/sh", "-c", _READ_ONLY, "sh", str(inner), sys.executable, "-I",
+                   "-c", probe, str(inner), str(outer)]
+            ro = _probe(cmd) == 0 and (inner / "in").exists() and not (outer / "out").exists()
+        desc = f"network, PID and mount namespaces ({how}): no network, the grader's " \
+               "processes out of sight"
+        desc += ", every folder but its own read-only" if ro else \
+            " (read-only mounts unavailable: writes are confined by the audit hook only)"
+        return tuple(base), ro, desc
+    return (), False, _NO_NS
+
+
+def _probe(cmd) -> int:
+    try:
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=30).returncode
+    except (OSError, subprocess.SubprocessError):
+        return -1
 
 
 _NO_NS = ("namespaces are unavailable on this machine (no unshare, no root and no unprivileged "
@@ -213,16 +257,15 @@ def run_function(snippets, function: str, outputs, returns: str, cases, forbidde
                  limits: Limits | None = None) -> RunResult:
     """Define the snippets in a sandbox and call ``function`` on every call of every case."""
     limits = limits or Limits()
-    prefix, _ = isolation()
     workdir = Path(tempfile.mkdtemp(prefix="lstm-grade-"))
     try:
-        return _run(workdir, prefix, snippets, function, outputs, returns, cases, forbidden,
+        return _run(workdir, snippets, function, outputs, returns, cases, forbidden,
                     limits)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run(workdir, prefix, snippets, function, outputs, returns, cases, forbidden, limits):
+def _run(workdir, snippets, function, outputs, returns, cases, forbidden, limits):
     (workdir / "in").mkdir()
     (workdir / "out").mkdir()
     arrays: list = []
@@ -251,7 +294,7 @@ def _run(workdir, prefix, snippets, function, outputs, returns, cases, forbidden
     env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir),
            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
-    cmd = [*prefix, sys.executable, "-I", "-B", str(CHILD), str(workdir)]
+    cmd = sandbox_command(workdir, [sys.executable, "-I", "-B", str(CHILD), str(workdir)])
     t0 = time.monotonic()
     rfd, wfd = os.pipe()
     try:
