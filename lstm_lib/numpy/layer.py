@@ -157,29 +157,31 @@ def lstm_forward(x, h0, c0, params):
     tanh_cs = np.empty((T, B, H), dt)
     # Views indexed by t inside the loop, made once.
     h_ = xh[:, :, 1 + D :]
-    gates, sig, o_, if_, gc, c_, g_ = (
-        buf[:, :, :H4], buf[:, :, :H3], buf[:, :, :H], buf[:, :, H:H3], buf[:, :, H3:],
-        buf[:, :, H4:], buf[:, :, H3:H4],
+    gates, sig, o_, if_, gc, c_ = (
+        buf[:, :, :H4], buf[:, :, :H3], buf[:, :, :H], buf[:, :, H:H3], buf[:, :, H3:], buf[:, :, H4:]
     )
+    scratch = np.empty((B, H4), dt)
+    scratch_g = scratch[:, H3:]
     pair = np.empty((B, H2), dt)
     ig, fc = pair[:, :H], pair[:, H:]
     mm = np.dot if B == 1 else np.matmul  # np.dot has less overhead, but wants a contiguous out
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
         for t in range(T):
-            a = gates[t]
-            mm(xh[t], w, out=a)
             if few_calls:
+                a = gates[t]
+                mm(xh[t], w, out=a)
                 np.tanh(a, out=a)
                 s = sig[t]
                 np.multiply(s, 0.5, out=s)
                 np.add(s, 0.5, out=s)
-            else:
-                np.exp(a, out=a)
-                np.add(a, 1.0, out=a)
-                np.divide(1.0, a, out=a)
-                g = g_[t]
-                np.multiply(g, 2.0, out=g)
-                np.subtract(g, 1.0, out=g)
+            else:  # on a contiguous scratch row, which NumPy runs through faster than a strided one
+                np.matmul(xh[t], w, out=scratch)
+                np.exp(scratch, out=scratch)
+                np.add(scratch, 1.0, out=scratch)
+                np.divide(1.0, scratch, out=scratch)
+                np.multiply(scratch_g, 2.0, out=scratch_g)
+                np.subtract(scratch_g, 1.0, out=scratch_g)
+                np.copyto(gates[t], scratch)
             # c = f * c_prev + i * g, with [i, f] * [g, c_prev] in one call.
             np.multiply(if_[t], gc[t], out=pair)
             np.add(ig, fc, out=c_[t + 1])
