@@ -25,7 +25,7 @@ def make_cell(order="ifgo", acts=None, bias_ih=True, bias_hh=True, h_from="c", c
             a = a + params["bias_ih"]
         if bias_hh:
             a = a + params["bias_hh"]
-        blocks = dict(zip(order, np.split(a, 4, axis=1)))
+        blocks = dict(zip(order, np.split(a, 4, axis=1), strict=True))
         i, f, g, o = (acts[k](blocks[k]) for k in "ifgo")
         c = {"full": f * c_prev + i * g, "no_forget": c_prev + i * g}[c_rule]
         h = o * np.tanh(c if h_from == "c" else c_prev)

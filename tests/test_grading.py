@@ -338,7 +338,7 @@ def test_infinite_loop_times_out(batch):
 
 
 def test_os_exit_inside_the_function(batch):
-    affected(batch, "exit_01_gates_and_memory_cell", "sigmoid", why="exited with code 3",
+    affected(batch, "exit_01_gates_and_memory_cell", "sigmoid", why="exit code 3 (os._exit",
              other="tanh")
 
 

@@ -47,9 +47,11 @@ def _install_hook(workdir, forbidden, blocked_dirs):
     watches can neither remove nor loosen it (audit hooks cannot be removed).
     """
 
-    def hook(event, args,
-             _wd=workdir.rstrip("/") + "/", _wdroot=workdir.rstrip("/"),
-             _mods=tuple(forbidden), _dirs=tuple((d.rstrip("/") + "/", what) for d, what in blocked_dirs),
+    root = workdir.rstrip("/")
+    dirs = tuple((d.rstrip("/") + "/", what) for d, what in blocked_dirs)
+    mods = tuple(forbidden)
+
+    def hook(event, args, _wd=root + "/", _wdroot=root, _mods=mods, _dirs=dirs,
              _getcwd=os.getcwd, _fspath=os.fspath, _isinstance=isinstance, _hasattr=hasattr,
              _str=str, _bytes=bytes, _int=int, _bool=bool, _len=len,
              _wflags=os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
@@ -259,9 +261,10 @@ def main():
     for k, (args, kwargs) in enumerate(calls):
         emit({"event": "start", "call": k})
         if not callable(fn):
-            emit({"event": "result", "call": k, "status": "error",
-                  "error": f"{fname} is not defined (or not a function) after running the "
-                           "notebook's definitions"})
+            emit({"event": "result", "call": k, "status": "missing",
+                  "error": f"{fname} is not defined (or not a function) once the notebook's "
+                           "definitions have run" + (": see the notes on the definitions "
+                                                     "that failed" if notes else "")})
             continue
         record = {"event": "result", "call": k}
         with warnings.catch_warnings(record=True) as caught:

@@ -88,7 +88,7 @@ def cmd_grade(args) -> int:
                disable=len(paths) < 2)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = {pool.submit(grade_notebook, p, name=n, batch_seed=seed, limits=limits): i
-                   for i, (p, n) in enumerate(zip(paths, names))}
+                   for i, (p, n) in enumerate(zip(paths, names, strict=True))}
         for fut in as_completed(futures):
             i = futures[fut]
             g = fut.result()  # grade_notebook catches everything per submission

@@ -302,7 +302,7 @@ def _init_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     if v:
         return v
     problems, hint = [], None
-    for n, (call, o) in enumerate(zip(case.calls, outcomes)):
+    for n, (call, o) in enumerate(zip(case.calls, outcomes, strict=False)):
         p, h = _init_layout(call, o.outputs, spread=case.kind == "range")
         if len(case.calls) > 1 and p:
             p = [f"call {n + 1}, {call.text('init_lstm_params')}: {q}" for q in p]
@@ -359,7 +359,7 @@ def _cell_variants(x, h_prev, c_prev, p) -> list:
         return np.split(a, 4, axis=1)
 
     def step(bl, acts=(s, s, t, s), c_rule="ok", h_rule="ok"):
-        i, f, g, o = (act(a) for act, a in zip(acts, bl))
+        i, f, g, o = (act(a) for act, a in zip(acts, bl, strict=True))
         c = {"ok": f * c_prev + i * g, "no_f": c_prev + i * g, "no_cprev": i * g,
              "no_i": f * c_prev + g}[c_rule]
         h = {"ok": o * t(c), "cprev": o * t(c_prev), "no_tanh": o * c,
@@ -430,7 +430,7 @@ def _cell_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
             elif close(h, h_ref, dtype) and close(c, c_ref, dtype):
                 hint = None  # dtype only; compare_array said so
             else:
-                for text, hv, cv in variants:
+                for text, _, cv in variants:
                     if close(c, cv, dtype):
                         hint = f"c matches this mistake: {text}"
                         break

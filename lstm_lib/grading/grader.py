@@ -10,8 +10,7 @@ from pathlib import Path
 
 from .cases import Verdict
 from .exercises import EXERCISES, ExerciseSpec, FunctionSpec, hidden_cases, run_judge
-from .notebook import (METADATA_KEY, NotebookError, ParsedNotebook, identify_exercise,
-                       parse_definitions, read_notebook)
+from .notebook import METADATA_KEY, NotebookError, ParsedNotebook, identify_exercise, parse_definitions, read_notebook
 from .sandbox import Limits, isolation, run_function
 
 
@@ -111,9 +110,24 @@ def _grade(grade: SubmissionGrade, limits: Limits) -> None:
             fg.message = _missing_message(fspec, parsed)
             continue
         cases = hidden_cases(fspec, grade.seed)
-        run = run_function(parsed.snippets, fspec.name, fspec.outputs, fspec.returns, cases,
-                           ex.forbidden, limits)
-        fg.elapsed = run.elapsed
+        for case, outcomes in zip(cases, _run_cases(grade, fg, parsed, ex, cases, limits,
+                                                    outputs), strict=True):
+            fg.cases.append((case.label, run_judge(fspec, case, outcomes)))
+        passed = sum(v.passed for _, v in fg.cases)
+        fg.score = round(fspec.points * passed / len(fg.cases), 4) if fg.cases else 0.0
+    grade.output = "\n".join(outputs)
+
+
+def _run_cases(grade, fg, parsed, ex, cases, limits, outputs, max_runs=6):
+    """Outcomes per case. After a crash the cases it left unrun get a fresh sandbox, so a
+    function that crashes on one input still earns the others; a timeout ends the function."""
+    fspec = fg.spec
+    results = [None] * len(cases)
+    todo = list(range(len(cases)))
+    for _ in range(max_runs):
+        run = run_function(parsed.snippets, fspec.name, fspec.outputs, fspec.returns,
+                           [cases[i] for i in todo], ex.forbidden, limits)
+        fg.elapsed += run.elapsed
         for note in run.notes:
             if note not in grade.notes:
                 grade.notes.append(note)
@@ -123,11 +137,13 @@ def _grade(grade: SubmissionGrade, limits: Limits) -> None:
                     "are kept" if run.output_bytes > limits.output_bytes else "")
             outputs.append(f"--- while grading {fspec.name}{': ' + size if size else ''} ---\n"
                            f"{run.output[:2000]}" + ("\n[...]" if kept > 2000 else ""))
-        for case, outcomes in zip(cases, run.outcomes):
-            fg.cases.append((case.label, run_judge(fspec, case, outcomes)))
-        passed = sum(v.passed for _, v in fg.cases)
-        fg.score = round(fspec.points * passed / len(fg.cases), 4) if fg.cases else 0.0
-    grade.output = "\n".join(outputs)
+        for i, o in zip(todo, run.outcomes, strict=True):
+            results[i] = o
+        statuses = [o.status for i in todo for o in results[i]]
+        todo = [i for i in todo if any(o.status == "not_run" for o in results[i])]
+        if not todo or "timeout" in statuses:
+            break
+    return results
 
 
 def _missing_message(fspec: FunctionSpec, parsed) -> str:

@@ -84,7 +84,7 @@ def outcome_problem(fname: str, outcome: Outcome) -> str | None:
     if s in ("bad_return", "bad_output"):
         return f"{fname}: {outcome.error}"
     if s == "crashed":
-        return f"the grading process ended while {fname} ran ({outcome.error})"
+        return f"the sandbox process ended while {fname} ran: {outcome.error}"
     if s == "timeout":
         return f"{fname} did not finish in time ({outcome.error}); is there an infinite loop?"
     if s == "not_run":

@@ -196,7 +196,7 @@ def parse_definitions(nb: dict, graded: tuple = ()) -> ParsedNotebook:
     # The last definition of a name wins; a statement all of whose names are
     # defined again later is dropped.
     last = {}
-    for k, (_, _, label, kind, names) in enumerate(found):
+    for k, (*_, names) in enumerate(found):
         for name in names:
             last[name] = k
     counts = {}

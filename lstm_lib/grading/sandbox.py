@@ -347,7 +347,8 @@ def _run(workdir, snippets, function, outputs, returns, cases, forbidden, limits
         elif not events:
             o = Outcome(ended[0], error=ended[1] + " before the definitions were run")
         else:
-            o = Outcome("not_run", error="the sandbox ended during an earlier call")
+            o = Outcome("not_run", error="the time ran out during an earlier case" if timed_out
+                        else "the sandbox ended during an earlier call")
         outcomes[ci][j] = o
     return RunResult(outcomes, notes, output, total, elapsed)
 
@@ -364,8 +365,8 @@ def _exit_text(code: int, limits: Limits) -> str:
         why = {"SIGXCPU": f" (the CPU time limit, {limits.cpu_s} s)",
                "SIGKILL": " (killed: out of memory or time?)",
                "SIGSEGV": " (a crash)"}.get(name, "")
-        return f"the process was ended by {name}{why}"
-    return f"the process exited with code {code} (os._exit or a crash)"
+        return f"it was ended by {name}{why}"
+    return f"exit code {code} (os._exit, or a crash)"
 
 
 def _read_events(path: Path) -> list:
@@ -389,7 +390,7 @@ def _outcome(ev: dict, out_dir: Path, outputs, limits: Limits) -> Outcome:
     text = lambda key, n=1500: str(ev.get(key, ""))[:n]  # noqa: E731
     warnings = tuple(str(w)[:300] for w in ev.get("warnings", [])[:5]) \
         if isinstance(ev.get("warnings"), list) else ()
-    if status in ("not_implemented", "error", "blocked", "bad_return"):
+    if status in ("not_implemented", "error", "blocked", "bad_return", "missing"):
         return Outcome(status, error=text("error"), warnings=warnings, detail=text("detail"))
     if status != "ok":
         return Outcome("bad_output", error=f"unknown status {str(status)[:40]!r}")
