@@ -16,12 +16,12 @@ and previous cell state :math:`c_{t-1}`, gate order i, f, g, o:
 With a projection (``weight_hr``, shape (P, H)), :math:`h_t = W_{hr}(o_t \odot \tanh(c_t))`.
 
 :func:`lstm_cell` is one step, written with ordinary autograd operations.
-:func:`lstm_layer` runs one layer over a sequence. It computes the input part
-of every gate for all steps with one matrix product, and runs the recurrence in
-:class:`LSTMLayerFunction`, whose backward is written by hand: per step it does
-one matrix product and a few fused element-wise operations, and it computes the
-gradient of ``weight_hh`` with one matrix product over all steps. Autograd then
-sees one node per layer instead of a dozen per step.
+:func:`lstm_layer` runs one layer over a sequence in
+:class:`LSTMLayerFunction`, whose backward is written by hand. It computes the
+input part of every gate for all steps with one matrix product; per step, the
+forward and the backward pass each do one matrix product and a few in-place
+element-wise operations; each weight gradient is one matrix product over all
+steps. Autograd then sees one node per layer instead of a dozen per step.
 """
 
 from __future__ import annotations
