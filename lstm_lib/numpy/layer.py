@@ -193,7 +193,7 @@ def lstm_forward(x, h0, c0, params):
     return out, (h_[T].copy(), c_[T].copy()), cache
 
 
-def _backward_factors(buf5, tanh_cs, k):
+def _backward_factors(buf5, tanh_cs, k, y, p):
     """The factors of the backward pass that do not depend on the incoming gradient.
 
     For a chunk of steps, with the blocks o, i, f, g, c_prev of ``buf5`` along
@@ -204,17 +204,21 @@ def _backward_factors(buf5, tanh_cs, k):
         k[:, :, 3] = sigma'(a_f) c_prev     (times dc gives da_f)
         k[:, :, 4] = tanh'(a_g) i           (times dc gives da_g)
     with sigma' = s (1 - s) and tanh' = 1 - g^2 written in terms of the activations.
+    ``y`` and ``p`` are contiguous scratch buffers shaped like the four gate
+    blocks: NumPy is about twice as fast on them as on strided views.
     """
+    np.copyto(y, buf5[:, :, :4])  # o, i, f, g
     kg = k[:, :, 1:]
-    np.square(buf5[:, :, :4], out=kg)
-    np.subtract(buf5[:, :, :3], kg[:, :, :3], out=kg[:, :, :3])
-    np.subtract(1.0, kg[:, :, 3], out=kg[:, :, 3])
-    kg[:, :, 0] *= tanh_cs
-    kg[:, :, 1:3] *= buf5[:, :, 3:5]  # [i, f] factors times [g, c_prev]
-    kg[:, :, 3] *= buf5[:, :, 1]
-    np.square(tanh_cs, out=k[:, :, 0])
-    np.subtract(1.0, k[:, :, 0], out=k[:, :, 0])
-    k[:, :, 0] *= buf5[:, :, 0]
+    np.square(y, out=p)
+    np.subtract(y, p, out=p)  # s - s^2, right for o, i, f
+    np.subtract(1.0, np.square(y[:, :, 3], out=p[:, :, 3]), out=p[:, :, 3])  # 1 - g^2
+    np.multiply(p[:, :, 0], tanh_cs, out=kg[:, :, 0])
+    np.multiply(p[:, :, 1:3], buf5[:, :, 3:5], out=kg[:, :, 1:3])  # [i, f] factors times [g, c_prev]
+    np.multiply(p[:, :, 3], y[:, :, 1], out=kg[:, :, 3])
+    m = k[:, :, 0]
+    np.square(tanh_cs, out=m)
+    np.subtract(1.0, m, out=m)
+    np.multiply(m, y[:, :, 0], out=m)
 
 
 def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
@@ -259,12 +263,14 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
     dc_ = dc[:, None, :]
     step = _chunk(T, B * 5 * H * dt.itemsize)
     k = np.empty((step, B, 5, H), dt)
+    y, p = np.empty((step, B, 4, H), dt), np.empty((step, B, 4, H), dt)
     k_2, k_ifg = k[:, :, :2], k[:, :, 2:]
     w = cache.weight
     mm = np.dot if B == 1 else np.matmul
     for t1 in range(T, 0, -step):
         t0 = max(0, t1 - step)
-        _backward_factors(buf5[t0:t1], cache.tanh_cs[t0:t1], k[: t1 - t0])
+        n = t1 - t0
+        _backward_factors(buf5[t0:t1], cache.tanh_cs[t0:t1], k[:n], y[:n], p[:n])
         for t in range(t1 - 1, t0 - 1, -1):
             j = t - t0
             np.add(dH[t], dh_prev[t + 1], out=dH[t])  # dh: from the output at t and from step t + 1
