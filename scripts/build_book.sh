@@ -18,8 +18,16 @@ fi
 
 start=$(date +%s)
 
-# 1. Widget JavaScript, pinned in package-lock.json.
-npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+# 1. Widget JavaScript, pinned in package-lock.json (from npm's cache when it has it).
+command -v npm >/dev/null || {
+    echo "build_book.sh: npm (Node.js 18 or newer) is needed to fetch the widget JavaScript" >&2
+    exit 1
+}
+command -v jupyter-book >/dev/null || {
+    echo "build_book.sh: jupyter-book not found: pip install -e \".[torch,book,learner,dev]\" first" >&2
+    exit 1
+}
+npm ci --prefer-offline --no-audit --no-fund --ignore-scripts --loglevel=error
 
 # 2. A clean build folder (the execution cache goes with it unless KEEP_CACHE=1).
 if [[ "${KEEP_CACHE:-0}" == 1 ]]; then
