@@ -45,9 +45,15 @@ def plot_cell_state(ax, f, i, g, o, *, steps=30, c0=0.0):
     t = np.arange(steps + 1)
     ax.plot(t, c, marker="o", markersize=3, label="cell state $c_t$")
     ax.plot(t, h, marker="s", markersize=3, label="hidden state $h_t$")
+    shown = [c.min(), c.max(), h.min(), h.max(), 0.0]
     if f < 1:
-        ax.axhline(i * g / (1 - f), color="grey", linestyle=":", label="fixed point $ig/(1-f)$")
+        fixed = i * g / (1 - f)
+        ax.axhline(fixed, color="grey", linestyle=":", label="fixed point $ig/(1-f)$")
+        shown.append(fixed)
     ax.axhline(0, color="black", linewidth=0.5)
+    low, high = min(shown), max(shown)
+    pad = 0.1 * max(high - low, 0.5)
+    ax.set_ylim(low - pad, high + pad)
     ax.set_xlabel("time step $t$")
     ax.set_ylabel("value")
     ax.set_title(f"f = {f:.2f}, i = {i:.2f}, g = {g:.2f}, o = {o:.2f}", fontsize=10)
