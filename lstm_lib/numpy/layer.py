@@ -166,27 +166,28 @@ def lstm_forward(x, h0, c0, params):
     ig, fc = pair[:, :H], pair[:, H:]
     mm = np.dot if B == 1 else np.matmul  # np.dot has less overhead, but wants a contiguous out
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
-        for t in range(T):
+        # zip hands out each step's views faster than indexing by t would.
+        for x_t, a, s, ifg, g_cp, c, tc, o, h in zip(
+            xh[:T], gates[:T], sig[:T], if_[:T], gc[:T], c_[1:], tanh_cs, o_[:T], h_[1:], strict=True
+        ):
             if few_calls:
-                a = gates[t]
-                mm(xh[t], w, out=a)
+                mm(x_t, w, out=a)
                 np.tanh(a, out=a)
-                s = sig[t]
                 np.multiply(s, 0.5, out=s)
                 np.add(s, 0.5, out=s)
             else:  # on a contiguous scratch row, which NumPy runs through faster than a strided one
-                np.matmul(xh[t], w, out=scratch)
+                np.matmul(x_t, w, out=scratch)
                 np.exp(scratch, out=scratch)
                 np.add(scratch, 1.0, out=scratch)
                 np.divide(1.0, scratch, out=scratch)
                 np.multiply(scratch_g, 2.0, out=scratch_g)
                 np.subtract(scratch_g, 1.0, out=scratch_g)
-                np.copyto(gates[t], scratch)
+                np.copyto(a, scratch)
             # c = f * c_prev + i * g, with [i, f] * [g, c_prev] in one call.
-            np.multiply(if_[t], gc[t], out=pair)
-            np.add(ig, fc, out=c_[t + 1])
-            np.tanh(c_[t + 1], out=tanh_cs[t])
-            np.multiply(o_[t], tanh_cs[t], out=h_[t + 1])
+            np.multiply(ifg, g_cp, out=pair)
+            np.add(ig, fc, out=c)
+            np.tanh(c, out=tc)
+            np.multiply(o, tc, out=h)
 
     out = np.ascontiguousarray(h_[1:].transpose(1, 0, 2))
     cache = LSTMCache(xh, buf, tanh_cs, weight)
@@ -271,14 +272,17 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         t0 = max(0, t1 - step)
         n = t1 - t0
         _backward_factors(buf5[t0:t1], cache.tanh_cs[t0:t1], k[:n], y[:n], p[:n])
-        for t in range(t1 - 1, t0 - 1, -1):
-            j = t - t0
-            np.add(dH[t], dh_prev[t + 1], out=dH[t])  # dh: from the output at t and from step t + 1
-            np.multiply(k_2[j], dH_[t], out=da_2[t])  # [dh k0, da_o]
-            np.add(dc, da_m[t], out=dc)
-            np.multiply(k_ifg[j], dc_, out=da_ifg[t])
-            np.multiply(dc, f_[t], out=dc)  # dc_prev = dc * f
-            mm(da_gates[t], w, out=dxh[t])  # [d1, dx_t, dh_prev]
+        back = slice(t1 - 1, t0 - 1 if t0 else None, -1)  # steps t1 - 1 down to t0
+        for dh, dh_next, kk2, kk_ifg, dh_b, d2, dm, d_ifg, f, dg, dxh_t in zip(
+            dH[back], dh_prev[t1:t0:-1], k_2[n - 1 :: -1], k_ifg[n - 1 :: -1], dH_[back], da_2[back],
+            da_m[back], da_ifg[back], f_[back], da_gates[back], dxh[back], strict=True
+        ):
+            np.add(dh, dh_next, out=dh)  # dh: from the output at t and from step t + 1
+            np.multiply(kk2, dh_b, out=d2)  # [dh k0, da_o]
+            np.add(dc, dm, out=dc)
+            np.multiply(kk_ifg, dc_, out=d_ifg)
+            np.multiply(dc, f, out=dc)  # dc_prev = dc * f
+            mm(dg, w, out=dxh_t)  # [d1, dx_t, dh_prev]
 
     # All steps' weight gradients in one product: da^T @ [1, x, h_prev] = [db, dW_ih, dW_hh].
     dw = _from_internal(da_gates.reshape(T * B, H4).T @ cache.xh[:T].reshape(T * B, K), H)
