@@ -15,6 +15,7 @@ call slow down whatever runs next. Two-thread ratios are printed beside them.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import time
@@ -68,11 +69,19 @@ def measure(fns: dict, repeats: int) -> dict:
     times = {name: [] for name in fns}
     for fn in fns.values():  # warm-up
         fn()
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
+    # As timeit does: no garbage collection inside a timed call, so that one
+    # implementation does not pay for the objects that another one left.
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for name, fn in fns.items():
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+            gc.collect()
+    finally:
+        gc.enable()
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
