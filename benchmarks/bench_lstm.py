@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import random
 import statistics
 import sys
 import time
@@ -65,7 +66,7 @@ def candidates(B, T, D, H, device, dtype_name):
 
 
 def measure(fns: dict, repeats: int) -> dict:
-    """Median seconds per call of each function, run interleaved round by round."""
+    """Median seconds per call of each function, run interleaved round by round, in a shuffled order."""
     times = {name: [] for name in fns}
     for fn in fns.values():  # warm-up
         fn()
@@ -74,8 +75,11 @@ def measure(fns: dict, repeats: int) -> dict:
     gc.collect()
     gc.disable()
     try:
+        order = list(fns.items())
+        shuffle = random.Random(0).shuffle
         for _ in range(repeats):
-            for name, fn in fns.items():
+            shuffle(order)  # what runs just before a call affects it (caches, allocator): vary it
+            for name, fn in order:
                 t0 = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - t0)
