@@ -198,24 +198,26 @@ def _backward_factors(buf5, tanh_cs, k, y, p):
     """The factors of the backward pass that do not depend on the incoming gradient.
 
     For a chunk of steps, with the blocks o, i, f, g, c_prev of ``buf5`` along
-    axis 2, fill the five blocks of ``k``:
+    axis 2, fill the six blocks of ``k``:
         k[:, :, 0] = o (1 - tanh(c)^2)      (times dh: what h = o tanh(c) adds to dc)
         k[:, :, 1] = sigma'(a_o) tanh(c)    (times dh gives da_o)
         k[:, :, 2] = sigma'(a_i) g          (times dc gives da_i)
         k[:, :, 3] = sigma'(a_f) c_prev     (times dc gives da_f)
         k[:, :, 4] = tanh'(a_g) i           (times dc gives da_g)
+        k[:, :, 5] = f                      (times dc gives dc_prev)
     with sigma' = s (1 - s) and tanh' = 1 - g^2 written in terms of the activations.
     ``y`` and ``p`` are contiguous scratch buffers shaped like the four gate
     blocks: NumPy is about twice as fast on them as on strided views.
     """
     np.copyto(y, buf5[:, :, :4])  # o, i, f, g
-    kg = k[:, :, 1:]
+    kg = k[:, :, 1:5]
     np.square(y, out=p)
     np.subtract(y, p, out=p)  # s - s^2, right for o, i, f
     np.subtract(1.0, np.square(y[:, :, 3], out=p[:, :, 3]), out=p[:, :, 3])  # 1 - g^2
     np.multiply(p[:, :, 0], tanh_cs, out=kg[:, :, 0])
     np.multiply(p[:, :, 1:3], buf5[:, :, 3:5], out=kg[:, :, 1:3])  # [i, f] factors times [g, c_prev]
     np.multiply(p[:, :, 3], y[:, :, 1], out=kg[:, :, 3])
+    np.copyto(k[:, :, 5], y[:, :, 2])
     m = k[:, :, 0]
     np.square(tanh_cs, out=m)
     np.subtract(1.0, m, out=m)
@@ -240,32 +242,31 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         raise ValueError(f"cache must be the LSTMCache returned by lstm_forward, got {type(cache).__name__}")
     B, T, D, H = cache.shape
     dt = cache.buf.dtype
-    H4 = 4 * H
+    H4, K = 4 * H, 1 + D + H
     dH = np.zeros((T, B, H), dt)
     if dhs is not None:
         dhs = as_float_array("dhs", dhs)
         check_shape("dhs", dhs, ("B", "T", "H"), {"B": B, "T": T, "H": H})
         dH[...] = dhs.transpose(1, 0, 2)
-    dc = np.zeros((B, H), dt)
-    if dc_n is not None:
-        dc[...] = _initial_state("dc_n", dc_n, B, H, dt)
 
     buf5 = cache.buf.reshape(T + 1, B, 5, H)  # blocks o, i, f, g, c_prev
-    f_ = buf5[:, :, 2]
-    # da holds, per step, a scratch block (dh k0) and then da_o, da_i, da_f, da_g.
-    da = np.empty((T, B, 5, H), dt)
-    da_m, da_2, da_ifg, da_gates = da[:, :, 0], da[:, :, :2], da[:, :, 2:], da.reshape(T, B, 5 * H)[:, :, H:]
-    # dxh[t] = d(loss)/d[1, x_t, h_{t-1}] = da_t @ weight; row T carries dh_n.
-    K = 1 + D + H
+    # da[t] holds a scratch block (dh k0), then da_o, da_i, da_f, da_g, and last
+    # dc_prev, the gradient with respect to c_{t-1}; da[T] carries dc_n there.
+    da = np.empty((T + 1, B, 6, H), dt)
+    da[T, :, 5] = 0.0 if dc_n is None else _initial_state("dc_n", dc_n, B, H, dt)
+    da_m, da_2, da_4, dc_prev = da[:, :, 0], da[:, :, :2], da[:, :, 2:], da[:, :, 5]
+    da_gates = da.reshape(T + 1, B, 6 * H)[:T, :, H : 5 * H]
+    # dxh[t] = d(loss)/d[1, x_t, h_{t-1}] = da_t @ weight; dxh[T] carries dh_n.
     dxh = np.empty((T + 1, B, K), dt)
     dh_prev = dxh[:, :, 1 + D :]
     dh_prev[T] = 0.0 if dh_n is None else _initial_state("dh_n", dh_n, B, H, dt)
     dH_ = dH[:, :, None, :]
+    dc = np.empty((B, H), dt)  # the gradient with respect to c_t, at step t
     dc_ = dc[:, None, :]
-    step = _chunk(T, B * 5 * H * dt.itemsize)
-    k = np.empty((step, B, 5, H), dt)
+    step = _chunk(T, B * 6 * H * dt.itemsize)
+    k = np.empty((step, B, 6, H), dt)
     y, p = np.empty((step, B, 4, H), dt), np.empty((step, B, 4, H), dt)
-    k_2, k_ifg = k[:, :, :2], k[:, :, 2:]
+    k_2, k_4 = k[:, :, :2], k[:, :, 2:]
     w = cache.weight
     mm = np.dot if B == 1 else np.matmul
     for t1 in range(T, 0, -step):
@@ -273,15 +274,14 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         n = t1 - t0
         _backward_factors(buf5[t0:t1], cache.tanh_cs[t0:t1], k[:n], y[:n], p[:n])
         back = slice(t1 - 1, t0 - 1 if t0 else None, -1)  # steps t1 - 1 down to t0
-        for dh, dh_next, kk2, kk_ifg, dh_b, d2, dm, d_ifg, f, dg, dxh_t in zip(
-            dH[back], dh_prev[t1:t0:-1], k_2[n - 1 :: -1], k_ifg[n - 1 :: -1], dH_[back], da_2[back],
-            da_m[back], da_ifg[back], f_[back], da_gates[back], dxh[back], strict=True
+        for dh, dh_next, kk2, kk4, dh_b, d2, dm, dc_next, d4, dg, dxh_t in zip(
+            dH[back], dh_prev[t1:t0:-1], k_2[n - 1 :: -1], k_4[n - 1 :: -1], dH_[back], da_2[back],
+            da_m[back], dc_prev[t1:t0:-1], da_4[back], da_gates[back], dxh[back], strict=True
         ):
             np.add(dh, dh_next, out=dh)  # dh: from the output at t and from step t + 1
             np.multiply(kk2, dh_b, out=d2)  # [dh k0, da_o]
-            np.add(dc, dm, out=dc)
-            np.multiply(kk_ifg, dc_, out=d_ifg)
-            np.multiply(dc, f, out=dc)  # dc_prev = dc * f
+            np.add(dc_next, dm, out=dc)  # dc: from step t + 1 and through h = o tanh(c)
+            np.multiply(kk4, dc_, out=d4)  # [da_i, da_f, da_g, dc_prev]
             mm(dg, w, out=dxh_t)  # [d1, dx_t, dh_prev]
 
     # All steps' weight gradients in one product: da^T @ [1, x, h_prev] = [db, dW_ih, dW_hh].
@@ -293,4 +293,4 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         "bias_hh": dw[:, 0].copy(),
     }
     dx = np.ascontiguousarray(dxh[:T, :, 1 : 1 + D].transpose(1, 0, 2))
-    return dx, dh_prev[0].copy(), dc, grads
+    return dx, dh_prev[0].copy(), dc_prev[0].copy(), grads
