@@ -2,25 +2,29 @@ r"""An LSTM layer over a whole sequence, forward and backward (backpropagation t
 
 The equations are those of ``lstm_cell_forward``, applied at t = 0 .. T-1 with
 ``h_{t-1}, c_{t-1}`` carried from one step to the next. The code is arranged
-for speed, which on a CPU means: few NumPy calls inside the time loop, and
-large matrix products outside it.
+for speed, which on a CPU means few NumPy calls per step, on memory that is
+still in cache, and large matrix products.
 
-* The input projection ``x_t W_ih^T + b`` does not depend on the recurrence,
-  so it is one matrix product for all T steps before the loop. Inside the
-  loop only ``h_{t-1} W_hh^T`` and the gate arithmetic remain.
+* Each step's gates come from one matrix product, a_t = [1, x_t, h_{t-1}] W^T
+  with W = [b_ih + b_hh, W_ih, W_hh], (4H, 1+D+H): the 1 brings in the bias.
+  The buffer that holds [1, x_t, h_{t-1}] for every step also gives the
+  weight gradients of all steps as one matrix product in the backward pass.
 * Internally the gate blocks are reordered from i, f, g, o to o, i, f, g, so
   that the three sigmoid gates are contiguous and the three blocks that the
-  backward pass multiplies by dc (i, f, g) are contiguous too.
-* All four nonlinearities come from one ``exp``: sigma(a) = 1 / (1 + exp(-a))
-  and tanh(a) = 2 sigma(2a) - 1. The weight rows are scaled by -1 (by -2 for
-  g) before the loop, which is exact in floating point, so the loop computes
-  ``exp``, ``+ 1`` and a reciprocal for all gates at once.
-* The backward pass precomputes, for all steps at once, every factor that
-  does not depend on the incoming gradient, and computes the weight gradients
-  and dx as one matrix product each after the loop.
+  backward pass multiplies by dc (i, f, g) are contiguous too. The cell state
+  c_{t-1} is stored right after g, so that one multiplication forms both
+  i * g and f * c_{t-1}.
+* The nonlinearities of all four gates come from one call, by scaling weight
+  rows by powers of two (exact in floating point): with many units,
+  sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1 (one exp); with
+  few, where each NumPy call costs more than its arithmetic,
+  sigma(a) = (1 + tanh(a / 2)) / 2 (one tanh, fewer calls).
+* The backward pass computes every factor that does not depend on the
+  incoming gradient for a chunk of steps at once, so that the loop over time
+  is left with five calls per step.
 
-Sequences are batch-first: x (B, T, D), hidden states (B, T, H). Internal
-buffers are time-major, (T, B, ...), so each step reads contiguous memory.
+Sequences are batch-first at the interface: x (B, T, D), hidden states
+(B, T, H). Internal buffers are time-major, (T, B, ...).
 """
 
 from __future__ import annotations
