@@ -29,9 +29,10 @@ from pathlib import Path
 
 import nbformat
 
+from .notebook import METADATA_KEY
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
-METADATA_KEY = "lstm_course"
 
 # Notebook metadata that belongs to one run of one notebook, not to the exercise.
 _RUN_METADATA = ("widgets", "execution", "papermill", "vscode", "toc-autonumbering")

@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..numpy._checks import PARAM_KEYS
 from .cases import Call, Case, DType, Outcome, Rng, Verdict
 from .judging import close, compare_array, failed, overflow_warnings, shape_str
 
@@ -198,7 +199,6 @@ TANH = FunctionSpec(
 
 # ---------------------------------------------------------------- 02: init, cell step
 
-PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 _GATES = ("i", "f", "g", "o")
 _LAYOUT = ("PyTorch's layout stacks the gates as i, f, g, o: rows 0:H input gate i, H:2H forget "
            "gate f, 2H:3H candidate g, 3H:4H output gate o")

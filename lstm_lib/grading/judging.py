@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..numpy._checks import shape_str
 from .cases import Outcome, Verdict
-
-
-def shape_str(shape) -> str:
-    shape = tuple(shape)
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def tolerances(dtype) -> tuple[float, float]:

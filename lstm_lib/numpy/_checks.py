@@ -31,6 +31,8 @@ def as_float_array(name: str, a, dtype=None) -> np.ndarray:
 
 
 def shape_str(dims) -> str:
+    """A shape as Python prints a tuple: (3, 4), (4,), ()."""
+    dims = tuple(dims)
     return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
 
 
