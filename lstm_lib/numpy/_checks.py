@@ -12,13 +12,13 @@ import numpy as np
 PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
-def as_float_array(name: str, a, dtype=None) -> np.ndarray:
+def as_float_array(name: str, a) -> np.ndarray:
     """``a`` as a floating-point array; integers and bools become float64.
 
     Raises ValueError for anything that is not numeric (strings, objects, complex).
     """
     try:
-        arr = np.asarray(a) if dtype is None else np.asarray(a, dtype=dtype)
+        arr = np.asarray(a)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name} must be a numeric array, could not convert it: {err}") from None
     if arr.dtype.kind == "f":

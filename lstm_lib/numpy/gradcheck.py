@@ -66,7 +66,7 @@ def grad_check(f, arrays, grads, *, eps=1e-6, num_checks=None, rng=None, floor=1
             raise ValueError(f"arrays[{name}] must be a floating-point numpy array, got {type(a).__name__}")
         if path not in g or np.shape(g[path]) != a.shape:
             raise ValueError(f"grads[{name}] must exist and have the shape {a.shape} of the array it belongs to")
-        analytic = np.asarray(g[path], dtype=np.float64)
+        analytic = np.asarray(g[path], dtype=np.float64).reshape(-1)
         flat = a.reshape(-1)  # a view: a must be contiguous so that perturbing flat perturbs a
         if not np.shares_memory(flat, a):
             raise ValueError(f"arrays[{name}] must be contiguous so that it can be perturbed in place")
@@ -81,7 +81,7 @@ def grad_check(f, arrays, grads, *, eps=1e-6, num_checks=None, rng=None, floor=1
             fm = float(f())
             flat[j] = old
             num = (fp - fm) / (2 * eps)
-            an = float(analytic.reshape(-1)[j])
+            an = float(analytic[j])
             err = abs(an - num) / max(abs(an), abs(num), floor)
             if err >= worst:
                 worst, worst_at = err, (np.unravel_index(j, a.shape), an, num)

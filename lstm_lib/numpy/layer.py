@@ -159,7 +159,7 @@ def lstm_forward(x, h0, c0, params):
     buf = np.empty((T + 1, B, 5 * H), dt)  # per step: o, i, f, g, c_prev
     buf[0, :, H4:] = c0
     tanh_cs = np.empty((T, B, H), dt)
-    # Views indexed by t inside the loop, made once.
+    # Views over all steps, made once; the loop takes each step's row of them.
     h_ = xh[:, :, 1 + D :]
     gates, sig, o_, if_, gc, c_ = (
         buf[:, :, :H4], buf[:, :, :H3], buf[:, :, :H], buf[:, :, H:H3], buf[:, :, H3:], buf[:, :, H4:]
