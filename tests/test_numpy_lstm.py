@@ -75,6 +75,54 @@ def test_sequence_forward_and_backward_equal_repeated_cell_steps(B, T, D, H):
         np.testing.assert_allclose(grads[k], rgrads[k], rtol=1e-9, atol=1e-12, err_msg=k)
 
 
+def _backward(B, T, D, H, seed=0, dtype=np.float64):
+    p, x, h0, c0, rng = random_problem(B, T, D, H, seed=seed, dtype=dtype)
+    _, _, cache = lstm_forward(x, h0, c0, p)
+    dhs, dh_n, dc_n = (rng.standard_normal(s).astype(dtype) for s in ((B, T, H), (B, H), (B, H)))
+    return lambda: lstm_backward(dhs, cache, dh_n, dc_n)
+
+
+def _assert_same_backward(a, b, rtol=0.0):
+    for u, v in zip(a[:3], b[:3], strict=True):
+        np.testing.assert_allclose(u, v, rtol=rtol, atol=0)
+    for k in KEYS:
+        np.testing.assert_allclose(a[3][k], b[3][k], rtol=rtol, atol=0, err_msg=k)
+
+
+@pytest.mark.parametrize("B,H", [(1, 3), (20, 40)])
+def test_backward_in_chunks_of_steps_equals_one_chunk(monkeypatch, B, H):
+    """The backward factors are computed a chunk of steps at a time; T = 10 in chunks of 4 (4, 4, 2)."""
+    from lstm_lib.numpy import layer
+
+    run = _backward(B, 10, 3, H)
+    whole = run()
+    monkeypatch.setattr(layer, "_CHUNK_BYTES", 4 * B * 6 * H * 8)
+    assert layer._chunk(10, B * 6 * H * 8) == 4
+    _assert_same_backward(run(), whole, rtol=1e-13)
+
+
+def test_backward_results_are_not_overwritten_by_later_calls():
+    """lstm_backward keeps scratch buffers between calls; what it returns must not live in them."""
+    small, big = _backward(3, 5, 2, 4), _backward(6, 9, 3, 7, seed=1)
+    first = small()
+    kept = (*(a.copy() for a in first[:3]), {k: v.copy() for k, v in first[3].items()})
+    big()
+    _backward(3, 5, 2, 4, seed=2, dtype=np.float32)()
+    _assert_same_backward(first, kept)
+    _assert_same_backward(small(), kept)
+
+
+def test_backward_runs_in_several_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    runs = [_backward(8, 30, 3, 70, seed=s) for s in range(4)]
+    alone = [run() for run in runs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda run: run(), runs * 3))
+    for i, result in enumerate(together):
+        _assert_same_backward(result, alone[i % 4], rtol=1e-13)
+
+
 def test_cache_exposes_gates_in_book_notation():
     p, x, h0, c0, _ = random_problem(3, 4, 2, 5)
     hs, _, cache = lstm_forward(x, h0, c0, p)

@@ -21,7 +21,13 @@ still in cache, and large matrix products.
   sigma(a) = (1 + tanh(a / 2)) / 2 (one tanh, fewer calls).
 * The backward pass computes every factor that does not depend on the
   incoming gradient for a chunk of steps at once, so that the loop over time
-  is left with five calls per step.
+  is left with five calls per step, the product with W_hh among them. The
+  weight gradients and dx of all steps then come from one matrix product each.
+  Its large scratch buffer is kept between calls (``_Workspace``): fresh
+  memory would cost a page fault per 4 KiB on first touch.
+* Constants are 0-d arrays and outputs are passed by position: at B = 1 a
+  step is a dozen NumPy calls, and converting a Python float costs more than
+  the arithmetic.
 
 Sequences are batch-first at the interface: x (B, T, D), hidden states
 (B, T, H). Internal buffers are time-major, (T, B, ...).
@@ -29,6 +35,8 @@ Sequences are batch-first at the interface: x (B, T, D), hidden states
 
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,71 +169,107 @@ def lstm_forward(x, h0, c0, params):
     tanh_cs = np.empty((T, B, H), dt)
     # Views over all steps, made once; the loop takes each step's row of them.
     h_ = xh[:, :, 1 + D :]
-    gates, sig, o_, if_, gc, c_ = (
-        buf[:, :, :H4], buf[:, :, :H3], buf[:, :, :H], buf[:, :, H:H3], buf[:, :, H3:], buf[:, :, H4:]
+    gates, sig, g_, o_, if_, gc, c_ = (
+        buf[:, :, :H4], buf[:, :, :H3], buf[:, :, H3:H4], buf[:, :, :H], buf[:, :, H:H3], buf[:, :, H3:],
+        buf[:, :, H4:],
     )
-    scratch = np.empty((B, H4), dt)
-    scratch_g = scratch[:, H3:]
     pair = np.empty((B, H2), dt)
     ig, fc = pair[:, :H], pair[:, H:]
+    # Constants as 0-d arrays: NumPy converts a Python float on every call.
+    one, two, half = (np.array(v, dt) for v in (1.0, 2.0, 0.5))
     mm = np.dot if B == 1 else np.matmul  # np.dot has less overhead, but wants a contiguous out
+    exp, tanh, add, sub, mul, div = np.exp, np.tanh, np.add, np.subtract, np.multiply, np.divide
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
         # zip hands out each step's views faster than indexing by t would.
-        for x_t, a, s, ifg, g_cp, c, tc, o, h in zip(
-            xh[:T], gates[:T], sig[:T], if_[:T], gc[:T], c_[1:], tanh_cs, o_[:T], h_[1:], strict=True
-        ):
-            if few_calls:
-                mm(x_t, w, out=a)
-                np.tanh(a, out=a)
-                np.multiply(s, 0.5, out=s)
-                np.add(s, 0.5, out=s)
-            else:  # on a contiguous scratch row, which NumPy runs through faster than a strided one
-                np.matmul(x_t, w, out=scratch)
-                np.exp(scratch, out=scratch)
-                np.add(scratch, 1.0, out=scratch)
-                np.divide(1.0, scratch, out=scratch)
-                np.multiply(scratch_g, 2.0, out=scratch_g)
-                np.subtract(scratch_g, 1.0, out=scratch_g)
-                np.copyto(a, scratch)
-            # c = f * c_prev + i * g, with [i, f] * [g, c_prev] in one call.
-            np.multiply(ifg, g_cp, out=pair)
-            np.add(ig, fc, out=c)
-            np.tanh(c, out=tc)
-            np.multiply(o, tc, out=h)
+        steps = zip(xh[:T], gates[:T], sig[:T], g_[:T], if_[:T], gc[:T], c_[1:], tanh_cs, o_[:T], h_[1:], strict=True)
+        if few_calls:
+            for x_t, a, s, _, ifg, g_cp, c, tc, o, h in steps:
+                mm(x_t, w, a)
+                tanh(a, a)
+                mul(s, half, s)
+                add(s, half, s)
+                # c = f * c_prev + i * g, with [i, f] * [g, c_prev] in one call.
+                mul(ifg, g_cp, pair)
+                add(ig, fc, c)
+                tanh(c, tc)
+                mul(o, tc, h)
+        else:
+            for x_t, a, _, g, ifg, g_cp, c, tc, o, h in steps:
+                mm(x_t, w, a)
+                exp(a, a)
+                add(a, one, a)
+                div(one, a, a)
+                mul(g, two, g)
+                sub(g, one, g)
+                mul(ifg, g_cp, pair)
+                add(ig, fc, c)
+                tanh(c, tc)
+                mul(o, tc, h)
 
     out = np.ascontiguousarray(h_[1:].transpose(1, 0, 2))
     cache = LSTMCache(xh, buf, tanh_cs, weight)
     return out, (h_[T].copy(), c_[T].copy()), cache
 
 
-def _backward_factors(buf5, tanh_cs, k, y, p):
+def _backward_factors(g5, tanh_cs, k, p, one):
     """The factors of the backward pass that do not depend on the incoming gradient.
 
-    For a chunk of steps, with the blocks o, i, f, g, c_prev of ``buf5`` along
-    axis 2, fill the six blocks of ``k``:
-        k[:, :, 0] = o (1 - tanh(c)^2)      (times dh: what h = o tanh(c) adds to dc)
-        k[:, :, 1] = sigma'(a_o) tanh(c)    (times dh gives da_o)
-        k[:, :, 2] = sigma'(a_i) g          (times dc gives da_i)
-        k[:, :, 3] = sigma'(a_f) c_prev     (times dc gives da_f)
-        k[:, :, 4] = tanh'(a_g) i           (times dc gives da_g)
-        k[:, :, 5] = f                      (times dc gives dc_prev)
-    with sigma' = s (1 - s) and tanh' = 1 - g^2 written in terms of the activations.
-    ``y`` and ``p`` are contiguous scratch buffers shaped like the four gate
-    blocks: NumPy is about twice as fast on them as on strided views.
+    For a chunk of steps, as rows: ``g5`` (R, 5H) holds the blocks o, i, f, g,
+    c_prev of each row, ``tanh_cs`` (R, H) holds tanh(c). Fill the six blocks of
+    ``k`` (R, 6H):
+        k0 = o (1 - tanh(c)^2)      (times dh: what h = o tanh(c) adds to dc)
+        k1 = sigma'(a_o) tanh(c)    (times dh gives da_o)
+        k2 = sigma'(a_i) g          (times dc gives da_i)
+        k3 = sigma'(a_f) c_prev     (times dc gives da_f)
+        k4 = tanh'(a_g) i           (times dc gives da_g)
+        k5 = f                      (times dc gives dc_prev)
+    with sigma' = s (1 - s) and tanh' = 1 - g^2 written in terms of the
+    activations. ``p`` (R, 4H) is scratch.
     """
-    np.copyto(y, buf5[:, :, :4])  # o, i, f, g
-    kg = k[:, :, 1:5]
-    np.square(y, out=p)
-    np.subtract(y, p, out=p)  # s - s^2, right for o, i, f
-    np.subtract(1.0, np.square(y[:, :, 3], out=p[:, :, 3]), out=p[:, :, 3])  # 1 - g^2
-    np.multiply(p[:, :, 0], tanh_cs, out=kg[:, :, 0])
-    np.multiply(p[:, :, 1:3], buf5[:, :, 3:5], out=kg[:, :, 1:3])  # [i, f] factors times [g, c_prev]
-    np.multiply(p[:, :, 3], y[:, :, 1], out=kg[:, :, 3])
-    np.copyto(k[:, :, 5], y[:, :, 2])
-    m = k[:, :, 0]
-    np.square(tanh_cs, out=m)
-    np.subtract(1.0, m, out=m)
-    np.multiply(m, y[:, :, 0], out=m)
+    H = tanh_cs.shape[1]
+    mul, sub = np.multiply, np.subtract
+    y = g5[:, : 4 * H]
+    mul(y, y, p)
+    sub(y, p, p)  # s - s^2: right for o, i, f
+    pg, yg = p[:, 3 * H :], g5[:, 3 * H : 4 * H]
+    mul(yg, yg, pg)
+    sub(one, pg, pg)  # 1 - g^2
+    mul(p[:, :H], tanh_cs, k[:, H : 2 * H])
+    mul(p[:, H : 3 * H], g5[:, 3 * H :], k[:, 2 * H : 4 * H])  # [i, f] factors times [g, c_prev]
+    mul(pg, g5[:, H : 2 * H], k[:, 4 * H : 5 * H])
+    np.copyto(k[:, 5 * H :], g5[:, 2 * H : 3 * H])
+    m = k[:, :H]
+    mul(tanh_cs, tanh_cs, m)
+    sub(one, m, m)
+    mul(m, g5[:, :H], m)
+
+
+class _Workspace(threading.local):
+    """Scratch arrays kept between calls, one set per thread.
+
+    The backward pass needs a buffer the size of all the gates of all steps.
+    Fresh memory of that size costs the operating system a page fault per 4 KiB
+    on first touch, which is a sizeable part of the whole pass; reusing the
+    same buffer avoids it. Nothing in the workspace outlives the call that
+    fills it: results are always fresh arrays.
+    """
+
+    limit = 1 << 28  # bytes; larger buffers are allocated per call and not kept
+
+    def __init__(self):
+        self.arrays = {}
+
+    def get(self, name, shape, dt):
+        n = math.prod(shape)
+        if n * dt.itemsize > self.limit:
+            return np.empty(shape, dt)
+        a = self.arrays.get((name, dt))
+        if a is None or a.size < n:
+            a = self.arrays[(name, dt)] = np.empty(n, dt)
+        return a[:n].reshape(shape)
+
+
+_workspace = _Workspace()
 
 
 def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
@@ -246,55 +290,60 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         raise ValueError(f"cache must be the LSTMCache returned by lstm_forward, got {type(cache).__name__}")
     B, T, D, H = cache.shape
     dt = cache.buf.dtype
-    H4, K = 4 * H, 1 + D + H
-    dH = np.zeros((T, B, H), dt)
-    if dhs is not None:
+    H4, H5, K = 4 * H, 5 * H, 1 + D + H
+    if dhs is None:
+        dH = np.broadcast_to(np.zeros((B, H), dt), (T, B, H))
+    else:
         dhs = as_float_array("dhs", dhs)
         check_shape("dhs", dhs, ("B", "T", "H"), {"B": B, "T": T, "H": H})
-        dH[...] = dhs.transpose(1, 0, 2)
-
-    buf5 = cache.buf.reshape(T + 1, B, 5, H)  # blocks o, i, f, g, c_prev
+        dH = dhs.astype(dt, copy=False).transpose(1, 0, 2)  # time-major view, (T, B, H)
+    # dh: the gradient with respect to h_t, from the output at t and from step
+    # t + 1; dh_next holds the part from step t + 1 (at the end, dh0).
+    dh, dh_next = np.empty((B, H), dt), np.zeros((B, H), dt)
+    if dh_n is not None:
+        dh_next[...] = _initial_state("dh_n", dh_n, B, H, dt)
+    dc = np.empty((B, H), dt)  # the gradient with respect to c_t, at step t
     # da[t] holds a scratch block (dh k0), then da_o, da_i, da_f, da_g, and last
     # dc_prev, the gradient with respect to c_{t-1}; da[T] carries dc_n there.
-    da = np.empty((T + 1, B, 6, H), dt)
+    da = _workspace.get("da", (T + 1, B, 6, H), dt)
     da[T, :, 5] = 0.0 if dc_n is None else _initial_state("dc_n", dc_n, B, H, dt)
     da_m, da_2, da_4, dc_prev = da[:, :, 0], da[:, :, :2], da[:, :, 2:], da[:, :, 5]
-    da_gates = da.reshape(T + 1, B, 6 * H)[:T, :, H : 5 * H]
-    # dxh[t] = d(loss)/d[1, x_t, h_{t-1}] = da_t @ weight; dxh[T] carries dh_n.
-    dxh = np.empty((T + 1, B, K), dt)
-    dh_prev = dxh[:, :, 1 + D :]
-    dh_prev[T] = 0.0 if dh_n is None else _initial_state("dh_n", dh_n, B, H, dt)
-    dH_ = dH[:, :, None, :]
-    dc = np.empty((B, H), dt)  # the gradient with respect to c_t, at step t
-    dc_ = dc[:, None, :]
+    da_gates = da.reshape(T + 1, B, 6 * H)[:, :, H:H5]
     step = _chunk(T, B * 6 * H * dt.itemsize)
-    k = np.empty((step, B, 6, H), dt)
-    y, p = np.empty((step, B, 4, H), dt), np.empty((step, B, 4, H), dt)
+    k = _workspace.get("k", (step, B, 6, H), dt)
+    p = _workspace.get("p", (step * B, H4), dt)
     k_2, k_4 = k[:, :, :2], k[:, :, 2:]
+    g5 = cache.buf.reshape((T + 1) * B, H5)
+    tcs = cache.tanh_cs.reshape(T * B, H)
     w = cache.weight
+    w_h = np.ascontiguousarray(w[:, 1 + D :])  # (4H, H): da_t @ w_h is the gradient with respect to h_{t-1}
+    one = np.array(1.0, dt)
+    add, mul = np.add, np.multiply
+    dh_b, dc_b = dh[:, None, :], dc[:, None, :]  # each multiplies blocks side by side
     mm = np.dot if B == 1 else np.matmul
     for t1 in range(T, 0, -step):
         t0 = max(0, t1 - step)
         n = t1 - t0
-        _backward_factors(buf5[t0:t1], cache.tanh_cs[t0:t1], k[:n], y[:n], p[:n])
+        _backward_factors(g5[t0 * B : t1 * B], tcs[t0 * B : t1 * B], k[:n].reshape(n * B, 6 * H), p[: n * B], one)
         back = slice(t1 - 1, t0 - 1 if t0 else None, -1)  # steps t1 - 1 down to t0
-        for dh, dh_next, kk2, kk4, dh_b, d2, dm, dc_next, d4, dg, dxh_t in zip(
-            dH[back], dh_prev[t1:t0:-1], k_2[n - 1 :: -1], k_4[n - 1 :: -1], dH_[back], da_2[back],
-            da_m[back], dc_prev[t1:t0:-1], da_4[back], da_gates[back], dxh[back], strict=True
+        for dh_out, kk2, kk4, d2, dm, dc_next, d4, dg in zip(
+            dH[back], k_2[n - 1 :: -1], k_4[n - 1 :: -1], da_2[back], da_m[back], dc_prev[t1:t0:-1], da_4[back],
+            da_gates[back], strict=True
         ):
-            np.add(dh, dh_next, out=dh)  # dh: from the output at t and from step t + 1
-            np.multiply(kk2, dh_b, out=d2)  # [dh k0, da_o]
-            np.add(dc_next, dm, out=dc)  # dc: from step t + 1 and through h = o tanh(c)
-            np.multiply(kk4, dc_, out=d4)  # [da_i, da_f, da_g, dc_prev]
-            mm(dg, w, out=dxh_t)  # [d1, dx_t, dh_prev]
+            add(dh_out, dh_next, dh)
+            mul(kk2, dh_b, d2)  # [dh k0, da_o]
+            add(dc_next, dm, dc)  # dc: from step t + 1 and through h = o tanh(c)
+            mul(kk4, dc_b, d4)  # [da_i, da_f, da_g, dc_prev]
+            mm(dg, w_h, dh_next)
 
-    # All steps' weight gradients in one product: da^T @ [1, x, h_prev] = [db, dW_ih, dW_hh].
-    dw = _from_internal(da_gates.reshape(T * B, H4).T @ cache.xh[:T].reshape(T * B, K), H)
+    # All steps at once: da^T @ [1, x, h_prev] = [db, dW_ih, dW_hh], and dx = da @ W_ih.
+    da_all = da_gates[:T].reshape(T * B, H4)
+    dw = _from_internal(da_all.T @ cache.xh[:T].reshape(T * B, K), H)
+    dx = (da_all @ w[:, 1 : 1 + D]).reshape(T, B, D)
     grads = {
         "weight_ih": np.ascontiguousarray(dw[:, 1 : 1 + D]),
         "weight_hh": np.ascontiguousarray(dw[:, 1 + D :]),
         "bias_ih": dw[:, 0].copy(),
         "bias_hh": dw[:, 0].copy(),
     }
-    dx = np.ascontiguousarray(dxh[:T, :, 1 : 1 + D].transpose(1, 0, 2))
-    return dx, dh_prev[0].copy(), dc_prev[0].copy(), grads
+    return np.ascontiguousarray(dx.transpose(1, 0, 2)), dh_next, dc_prev[0].copy(), grads
