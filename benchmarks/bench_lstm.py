@@ -1,6 +1,6 @@
 """Speed of lstm_lib's LSTMs against torch.nn.LSTM, as ratios measured in one run.
 
-Usage: python benchmarks/bench_lstm.py [--repeats N] [--quick]
+Usage: python benchmarks/bench_lstm.py [--repeats N] [--quick] [--shapes BxTxDxH ...]
 
 For each shape, every implementation runs interleaved with the reference
 (torch.nn.LSTM with the same weights), in rounds, and the median time of each
@@ -27,7 +27,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_lib.numpy import init_lstm_params, lstm_backward, lstm_forward  # noqa: E402
+from lstm_lib.numpy import (  # noqa: E402
+    init_lstm_params,
+    lstm_backward,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    lstm_forward,
+)
 
 SHAPES = [(64, 100, 32, 128), (1, 1000, 8, 64)]  # (B, T, D, H)
 
@@ -48,6 +54,30 @@ def numpy_candidate(B, T, D, H, params, dtype):
     return forward, forward_backward
 
 
+def numpy_cells_candidate(B, T, D, H, params, dtype):
+    """A straightforward NumPy LSTM, for scale: one lstm_cell_forward / lstm_cell_backward call per step."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((B, T, D)).astype(dtype)
+    p = {k: v.astype(dtype) for k, v in params.items()}
+    zeros = np.zeros((B, H), dtype)
+
+    def forward():
+        h, c, caches = zeros, zeros, []
+        for t in range(T):
+            h, c, cache = lstm_cell_forward(x[:, t], h, c, p)
+            caches.append(cache)
+        return caches
+
+    def forward_backward():
+        dh, dc = zeros, zeros
+        grads = dict.fromkeys(p, 0.0)
+        for cache in reversed(forward()):
+            _, dh, dc, g = lstm_cell_backward(dh + 1.0, dc, cache)  # d(sum of outputs)/dh_t = 1
+            grads = {k: grads[k] + g[k] for k in grads}
+
+    return forward, forward_backward
+
+
 def candidates(B, T, D, H, device, dtype_name):
     """{name: (forward, forward_backward)}, the reference 'nn.LSTM' included when torch is there."""
     params = init_lstm_params(D, H, rng=np.random.default_rng(0))
@@ -62,6 +92,7 @@ def candidates(B, T, D, H, device, dtype_name):
         print(f"  (torch runners unavailable: {err})")
     if device == "cpu":
         out["lstm_lib.numpy"] = numpy_candidate(B, T, D, H, params, np.dtype(dtype_name))
+        out["numpy, cell by cell (for scale)"] = numpy_cells_candidate(B, T, D, H, params, np.dtype(dtype_name))
     return out
 
 

@@ -5,10 +5,12 @@ The equations are those of ``lstm_cell_forward``, applied at t = 0 .. T-1 with
 for speed, which on a CPU means few NumPy calls per step, on memory that is
 still in cache, and large matrix products.
 
-* Each step's gates come from one matrix product, a_t = [1, x_t, h_{t-1}] W^T
-  with W = [b_ih + b_hh, W_ih, W_hh], (4H, 1+D+H): the 1 brings in the bias.
-  The buffer that holds [1, x_t, h_{t-1}] for every step also gives the
-  weight gradients of all steps as one matrix product in the backward pass.
+* The input projection of all steps is one matrix product,
+  [1, x_t] [b_ih + b_hh, W_ih]^T for every t (the 1 brings in the bias), written
+  straight into the gate buffer; inside the loop over time only the recurrent
+  product h_{t-1} W_hh^T and the gate arithmetic remain. The buffer that holds
+  [1, x_t, h_{t-1}] for every step also gives the weight gradients of all
+  steps as one matrix product in the backward pass.
 * Internally the gate blocks are reordered from i, f, g, o to o, i, f, g, so
   that the three sigmoid gates are contiguous and the three blocks that the
   backward pass multiplies by dc (i, f, g) are contiguous too. The cell state
@@ -177,14 +179,20 @@ def lstm_forward(x, h0, c0, params):
     ig, fc = pair[:, :H], pair[:, H:]
     # Constants as 0-d arrays: NumPy converts a Python float on every call.
     one, two, half = (np.array(v, dt) for v in (1.0, 2.0, 0.5))
+    # The input projection of every step in one product, [1, x_t] @ [b; W_ih^T],
+    # straight into the gate rows; each step then adds h_{t-1} @ W_hh^T.
+    np.matmul(xh[:T, :, : 1 + D].reshape(T * B, 1 + D), w[: 1 + D], out=gates[:T].reshape(T * B, H4))
+    w_hh = w[1 + D :]
+    rec = np.empty((B, H4), dt)  # the recurrent part of a step's gates
     mm = np.dot if B == 1 else np.matmul  # np.dot has less overhead, but wants a contiguous out
     exp, tanh, add, sub, mul, div = np.exp, np.tanh, np.add, np.subtract, np.multiply, np.divide
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
         # zip hands out each step's views faster than indexing by t would.
-        steps = zip(xh[:T], gates[:T], sig[:T], g_[:T], if_[:T], gc[:T], c_[1:], tanh_cs, o_[:T], h_[1:], strict=True)
+        steps = zip(h_[:T], gates[:T], sig[:T], g_[:T], if_[:T], gc[:T], c_[1:], tanh_cs, o_[:T], h_[1:], strict=True)
         if few_calls:
-            for x_t, a, s, _, ifg, g_cp, c, tc, o, h in steps:
-                mm(x_t, w, a)
+            for h_prev, a, s, _, ifg, g_cp, c, tc, o, h in steps:
+                mm(h_prev, w_hh, rec)
+                add(a, rec, a)
                 tanh(a, a)
                 mul(s, half, s)
                 add(s, half, s)
@@ -194,8 +202,9 @@ def lstm_forward(x, h0, c0, params):
                 tanh(c, tc)
                 mul(o, tc, h)
         else:
-            for x_t, a, _, g, ifg, g_cp, c, tc, o, h in steps:
-                mm(x_t, w, a)
+            for h_prev, a, _, g, ifg, g_cp, c, tc, o, h in steps:
+                mm(h_prev, w_hh, rec)
+                add(a, rec, a)
                 exp(a, a)
                 add(a, one, a)
                 div(one, a, a)
