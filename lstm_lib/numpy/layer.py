@@ -189,31 +189,24 @@ def lstm_forward(x, h0, c0, params):
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
         # zip hands out each step's views faster than indexing by t would.
         steps = zip(h_[:T], gates[:T], sig[:T], g_[:T], if_[:T], gc[:T], c_[1:], tanh_cs, o_[:T], h_[1:], strict=True)
-        if few_calls:
-            for h_prev, a, s, _, ifg, g_cp, c, tc, o, h in steps:
-                mm(h_prev, w_hh, rec)
-                add(a, rec, a)
+        for h_prev, a, s, g, ifg, g_cp, c, tc, o, h in steps:
+            mm(h_prev, w_hh, rec)
+            add(a, rec, a)
+            if few_calls:  # sigma(a) = (1 + tanh(a / 2)) / 2; the rows were scaled by 1/2
                 tanh(a, a)
                 mul(s, half, s)
                 add(s, half, s)
-                # c = f * c_prev + i * g, with [i, f] * [g, c_prev] in one call.
-                mul(ifg, g_cp, pair)
-                add(ig, fc, c)
-                tanh(c, tc)
-                mul(o, tc, h)
-        else:
-            for h_prev, a, _, g, ifg, g_cp, c, tc, o, h in steps:
-                mm(h_prev, w_hh, rec)
-                add(a, rec, a)
+            else:  # sigma(a) = 1 / (1 + exp(-a)), tanh(a) = 2 sigma(2a) - 1; rows scaled by -1, -2
                 exp(a, a)
                 add(a, one, a)
                 div(one, a, a)
                 mul(g, two, g)
                 sub(g, one, g)
-                mul(ifg, g_cp, pair)
-                add(ig, fc, c)
-                tanh(c, tc)
-                mul(o, tc, h)
+            # c = f * c_prev + i * g, with [i, f] * [g, c_prev] in one call.
+            mul(ifg, g_cp, pair)
+            add(ig, fc, c)
+            tanh(c, tc)
+            mul(o, tc, h)
 
     out = np.ascontiguousarray(h_[1:].transpose(1, 0, 2))
     cache = LSTMCache(xh, buf, tanh_cs, weight)
