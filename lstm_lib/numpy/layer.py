@@ -314,11 +314,11 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         check_shape("dhs", dhs, ("B", "T", "H"), {"B": B, "T": T, "H": H})
         dH = _workspace.get("dH", (T, H, B), dt)
         np.copyto(dH, dhs.transpose(1, 2, 0))
-    # dh: the gradient with respect to h_t, from the output at t and from step
-    # t + 1; dh_next holds the part from step t + 1 (at the end, dh0).
-    dh, dh_next = np.empty((H, B), dt), np.zeros((H, B), dt)
-    if dh_n is not None:
-        dh_next[...] = _initial_state("dh_n", dh_n, B, H, dt).T
+    # dxh[t] = [W_ih, W_hh].T @ da_t: rows :D are dx_t and rows D: the
+    # gradient with respect to h_{t-1} from step t; dxh[T] carries dh_n there.
+    dxh = _workspace.get("dxh", (T + 1, D + H, B), dt)
+    dxh[T, D:] = 0.0 if dh_n is None else _initial_state("dh_n", dh_n, B, H, dt).T
+    dh = np.empty((H, B), dt)  # the gradient with respect to h_t, from the output at t and from step t + 1
     dc = np.empty((H, B), dt)  # the gradient with respect to c_t, at step t
     # da[t] holds a scratch block (dh k0), then da_o, da_i, da_f, da_g, and last
     # dc_prev, the gradient with respect to c_{t-1}; da[T] carries dc_n there.
@@ -331,15 +331,16 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
     p = _workspace.get("p", (step, H4, B), dt)
     k_2, k_4 = k[:, :2], k[:, 2:]
     w = cache.weight
-    # The product that carries the gradient to h_{t-1}, as left @ right (see
-    # lstm_forward): w_hh.T @ da_t, or with one sequence da_t.T @ w_hh.
-    w_hh = w[:, 1 + D :]  # (4H, H)
+    # Each step's product, left @ right = [W_ih, W_hh].T @ da_t (see
+    # lstm_forward: with one sequence, da_t.T @ [W_ih, W_hh] is faster).
+    w_xh = w[:, 1:]  # (4H, D+H)
     if B == 1:
-        left, right = da_gates.reshape(T + 1, 1, H4), np.broadcast_to(np.ascontiguousarray(w_hh), (T + 1, H4, H))
-        mm, out = np.dot, dh_next.reshape(1, H)
+        mm, out = np.dot, dxh.reshape(T + 1, 1, D + H)
+        left, right = da_gates.reshape(T + 1, 1, H4), np.broadcast_to(np.ascontiguousarray(w_xh), (T + 1, H4, D + H))
     else:
-        left, right = np.broadcast_to(np.ascontiguousarray(w_hh.T), (T + 1, H, H4)), da_gates
-        mm, out = np.matmul, dh_next
+        mm, out = np.matmul, dxh
+        left, right = np.broadcast_to(np.ascontiguousarray(w_xh.T), (T + 1, D + H, H4)), da_gates
+    dh_next = dxh[:, D:]
     one = np.array(1.0, dt)
     add, mul = np.add, np.multiply
     for t1 in range(T, 0, -step):
@@ -347,27 +348,27 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         n = t1 - t0
         _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], k[:n].reshape(n, 6 * H, B), p[:n], one)
         back = slice(t1 - 1, t0 - 1 if t0 else None, -1)  # steps t1 - 1 down to t0
-        steps = zip(dH[back], k_2[n - 1 :: -1], k_4[n - 1 :: -1], da_2[back], da_m[back], dc_prev[t1:t0:-1],
-                    da_4[back], left[back], right[back], strict=True)
-        for dh_out, kk2, kk4, d2, dm, dc_next, d4, l_t, r_t in steps:
-            add(dh_out, dh_next, dh)
+        steps = zip(dH[back], dh_next[t1:t0:-1], k_2[n - 1 :: -1], k_4[n - 1 :: -1], da_2[back], da_m[back],
+                    dc_prev[t1:t0:-1], da_4[back], left[back], right[back], out[back], strict=True)
+        for dh_out, dh_n_t, kk2, kk4, d2, dm, dc_next, d4, l_t, r_t, o_t in steps:
+            add(dh_out, dh_n_t, dh)
             mul(kk2, dh, d2)  # [dh k0; da_o]
             add(dc_next, dm, dc)  # dc: from step t + 1 and through h = o tanh(c)
             mul(kk4, dc, d4)  # [da_i; da_f; da_g; dc_prev]
-            mm(l_t, r_t, out)  # dh_next = w_hh.T @ da_t
+            mm(l_t, r_t, o_t)  # [dx_t; dh_{t-1}] = [W_ih, W_hh].T @ da_t
 
     # All steps at once, with the steps side by side as columns (T * B of them):
-    # da @ [1; x; h_prev].T = [db, dW_ih, dW_hh], and dx = W_ih.T @ da.
+    # da @ [1; x; h_prev].T = [db, dW_ih, dW_hh].
     da_cols = _steps_as_columns("da_cols", da_gates[:T])  # (4H, T * B)
     dw = _from_internal(da_cols @ _steps_as_columns("xh_cols", cache.xh[:T]).T, H)
-    dx = (w[:, 1 : 1 + D].T @ da_cols).reshape(D, T, B)
     grads = {
         "weight_ih": np.ascontiguousarray(dw[:, 1 : 1 + D]),
         "weight_hh": np.ascontiguousarray(dw[:, 1 + D :]),
         "bias_ih": dw[:, 0].copy(),
         "bias_hh": dw[:, 0].copy(),
     }
-    return np.ascontiguousarray(dx.transpose(2, 1, 0)), dh_next.T.copy(), dc_prev[0].T.copy(), grads
+    dx = np.ascontiguousarray(dxh[:T, :D].transpose(2, 0, 1))
+    return dx, dh_next[0].T.copy(), dc_prev[0].T.copy(), grads
 
 
 def _steps_as_columns(name, a):
