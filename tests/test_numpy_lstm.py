@@ -58,7 +58,7 @@ def random_problem(B, T, D, H, seed=0, dtype=np.float64, scale=1.0):
     return p, x, h0, c0, rng
 
 
-@pytest.mark.parametrize("B,T,D,H", [(1, 1, 1, 1), (2, 9, 3, 4), (20, 5, 6, 40), (1, 600, 2, 3)])
+@pytest.mark.parametrize("B,T,D,H", [(1, 1, 1, 1), (2, 9, 3, 4), (20, 5, 6, 40), (40, 6, 3, 5), (1, 600, 2, 3)])
 def test_sequence_forward_and_backward_equal_repeated_cell_steps(B, T, D, H):
     p, x, h0, c0, rng = random_problem(B, T, D, H)
     hs, (h_n, c_n), cache = lstm_forward(x, h0, c0, p)
@@ -99,6 +99,17 @@ def test_backward_in_chunks_of_steps_equals_one_chunk(monkeypatch, B, H):
     monkeypatch.setattr(layer, "_CHUNK_BYTES", 4 * B * 6 * H * 8)
     assert layer._chunk(10, B * 6 * H * 8) == 4
     _assert_same_backward(run(), whole, rtol=1e-13)
+
+
+@pytest.mark.parametrize("B", [2, 40])
+def test_weight_gradient_per_step_equals_one_product_after_the_loop(monkeypatch, B):
+    """With many sequences, each step adds its share of the weight gradient; with few, one product does."""
+    from lstm_lib.numpy import layer
+
+    run = _backward(B, 7, 3, 5)
+    default = run()
+    monkeypatch.setattr(layer, "_DW_PER_STEP_FROM", 1 if B < layer._DW_PER_STEP_FROM else B + 1)
+    _assert_same_backward(run(), default, rtol=1e-12)
 
 
 def test_backward_results_are_not_overwritten_by_later_calls():

@@ -72,6 +72,10 @@ _CHUNK_BYTES = 1 << 18
 # calls cost, not what their arithmetic costs, and the activation with fewer
 # calls wins (see lstm_forward).
 _FEW_CALLS_BELOW = 512
+# From this batch size on, the backward pass adds each step's share of the
+# weight gradient as it goes; below it, one product over all steps wins (see
+# lstm_backward).
+_DW_PER_STEP_FROM = 32
 
 
 def _chunk(T, bytes_per_step):
@@ -341,6 +345,16 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         mm, out = np.matmul, dxh
         left, right = np.broadcast_to(np.ascontiguousarray(w_xh.T), (T + 1, D + H, H4)), da_gates
     dh_next = dxh[:, D:]
+    # The weight gradient, da @ [1; x; h_prev].T = [db, dW_ih, dW_hh] summed
+    # over steps. With many sequences each step adds its product to dw while
+    # da_t is in cache; with few, the steps are put side by side (T * B
+    # columns) and multiplied once after the loop. The first needs one add of
+    # the size of W per step, the second a copy of all of da: measured, the
+    # first wins from B = 32 on.
+    per_step = B >= _DW_PER_STEP_FROM
+    dw = np.zeros((H4, 1 + D + H), dt)
+    dw_t = np.empty_like(dw)
+    xh_t = cache.xh.transpose(0, 2, 1)  # (T+1, B, 1+D+H)
     one = np.array(1.0, dt)
     add, mul = np.add, np.multiply
     for t1 in range(T, 0, -step):
@@ -349,18 +363,20 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], k[:n].reshape(n, 6 * H, B), p[:n], one)
         back = slice(t1 - 1, t0 - 1 if t0 else None, -1)  # steps t1 - 1 down to t0
         steps = zip(dH[back], dh_next[t1:t0:-1], k_2[n - 1 :: -1], k_4[n - 1 :: -1], da_2[back], da_m[back],
-                    dc_prev[t1:t0:-1], da_4[back], left[back], right[back], out[back], strict=True)
-        for dh_out, dh_n_t, kk2, kk4, d2, dm, dc_next, d4, l_t, r_t, o_t in steps:
+                    dc_prev[t1:t0:-1], da_4[back], left[back], right[back], out[back],
+                    xh_t[back] if per_step else itertools.repeat(None, n), strict=True)
+        for dh_out, dh_n_t, kk2, kk4, d2, dm, dc_next, d4, l_t, r_t, o_t, xh_tt in steps:
             add(dh_out, dh_n_t, dh)
             mul(kk2, dh, d2)  # [dh k0; da_o]
             add(dc_next, dm, dc)  # dc: from step t + 1 and through h = o tanh(c)
             mul(kk4, dc, d4)  # [da_i; da_f; da_g; dc_prev]
             mm(l_t, r_t, o_t)  # [dx_t; dh_{t-1}] = [W_ih, W_hh].T @ da_t
-
-    # All steps at once, with the steps side by side as columns (T * B of them):
-    # da @ [1; x; h_prev].T = [db, dW_ih, dW_hh].
-    da_cols = _steps_as_columns("da_cols", da_gates[:T])  # (4H, T * B)
-    dw = _from_internal(da_cols @ _steps_as_columns("xh_cols", cache.xh[:T]).T, H)
+            if per_step:  # then B > 1, and r_t is da_t
+                mm(r_t, xh_tt, dw_t)
+                add(dw, dw_t, dw)
+    if not per_step:
+        dw = _steps_as_columns("da_cols", da_gates[:T]) @ _steps_as_columns("xh_cols", cache.xh[:T]).T
+    dw = _from_internal(dw, H)
     grads = {
         "weight_ih": np.ascontiguousarray(dw[:, 1 : 1 + D]),
         "weight_hh": np.ascontiguousarray(dw[:, 1 + D :]),
