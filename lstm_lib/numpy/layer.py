@@ -231,37 +231,37 @@ def lstm_forward(x, h0, c0, params):
     return out, (h_[T].T.copy(), c_[T].T.copy()), cache
 
 
-def _backward_factors(g5, tanh_cs, k, p, one):
+def _backward_factors(g5, tanh_cs, hs, k, p, one):
     """The factors of the backward pass that do not depend on the incoming gradient.
 
     For a chunk of n steps: ``g5`` (n, 5H, B) holds the blocks o, i, f, g,
-    c_prev of each step, ``tanh_cs`` (n, H, B) holds tanh(c). Fill the six
-    blocks of ``k`` (n, 6H, B):
-        k0 = o (1 - tanh(c)^2)      (times dh: what h = o tanh(c) adds to dc)
-        k1 = sigma'(a_o) tanh(c)    (times dh gives da_o)
-        k2 = sigma'(a_i) g          (times dc gives da_i)
-        k3 = sigma'(a_f) c_prev     (times dc gives da_f)
-        k4 = tanh'(a_g) i           (times dc gives da_g)
-        k5 = f                      (times dc gives dc_prev)
+    c_prev of each step, ``tanh_cs`` (n, H, B) holds tanh(c) and ``hs``
+    (n, H, B) holds h = o tanh(c). Fill the six blocks of ``k`` (n, 6H, B):
+        k0 = o (1 - tanh(c)^2) = o - h tanh(c)   (times dh: what h adds to dc)
+        k1 = sigma'(a_o) tanh(c) = h - o h       (times dh gives da_o)
+        k2 = sigma'(a_i) g                       (times dc gives da_i)
+        k3 = sigma'(a_f) c_prev                  (times dc gives da_f)
+        k4 = tanh'(a_g) i                        (times dc gives da_g)
+        k5 = f                                   (times dc gives dc_prev)
     with sigma' = s (1 - s) and tanh' = 1 - g^2 written in terms of the
-    activations. ``p`` (n, 4H, B) is scratch.
+    activations. ``p`` (n, 3H, B) is scratch.
     """
     H = tanh_cs.shape[1]
     mul, sub = np.multiply, np.subtract
-    y = g5[:, : 4 * H]
-    mul(y, y, p)
-    sub(y, p, p)  # s - s^2: right for o, i, f
-    pg, yg = p[:, 3 * H :], g5[:, 3 * H : 4 * H]
-    mul(yg, yg, pg)
-    sub(one, pg, pg)  # 1 - g^2
-    mul(p[:, :H], tanh_cs, k[:, H : 2 * H])
-    mul(p[:, H : 3 * H], g5[:, 3 * H :], k[:, 2 * H : 4 * H])  # [i; f] factors times [g; c_prev]
-    mul(pg, g5[:, H : 2 * H], k[:, 4 * H : 5 * H])
+    o, i_f, g, g_cp = g5[:, :H], g5[:, H : 3 * H], g5[:, 3 * H : 4 * H], g5[:, 3 * H :]
+    k0, k1, k23, k4 = k[:, :H], k[:, H : 2 * H], k[:, 2 * H : 4 * H], k[:, 4 * H : 5 * H]
+    mul(hs, tanh_cs, k0)
+    sub(o, k0, k0)
+    mul(o, hs, k1)
+    sub(hs, k1, k1)
+    p_if, p_g = p[:, : 2 * H], p[:, 2 * H :]
+    mul(i_f, i_f, p_if)
+    sub(i_f, p_if, p_if)  # s - s^2 for i and f
+    mul(p_if, g_cp, k23)  # [i; f] factors times [g; c_prev]
+    mul(g, g, p_g)
+    sub(one, p_g, p_g)  # 1 - g^2
+    mul(p_g, g5[:, H : 2 * H], k4)
     np.copyto(k[:, 5 * H :], g5[:, 2 * H : 3 * H])
-    m = k[:, :H]
-    mul(tanh_cs, tanh_cs, m)
-    sub(one, m, m)
-    mul(m, g5[:, :H], m)
 
 
 class _Workspace(threading.local):
@@ -335,7 +335,7 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
     da_gates = da.reshape(T + 1, 6 * H, B)[:, H:H5]
     step = _chunk(T, B * 6 * H * dt.itemsize)
     k = _workspace.get("k", (step, 6, H, B), dt)
-    p = _workspace.get("p", (step, H4, B), dt)
+    p = _workspace.get("p", (step, 3 * H, B), dt)
     k_2, k_4 = k[:, :2], k[:, 2:]
     w = cache.weight
     # Each step's product, left @ right = [W_ih, W_hh].T @ da_t (see
@@ -358,12 +358,13 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
     dw = np.zeros((H4, 1 + D + H), dt)
     dw_t = np.empty_like(dw)
     xh_t = cache.xh.transpose(0, 2, 1)  # (T+1, B, 1+D+H)
+    hs = cache.xh[1:, 1 + D :]  # (T, H, B)
     one = np.array(1.0, dt)
     add, mul = np.add, np.multiply
     for t1 in range(T, 0, -step):
         t0 = max(0, t1 - step)
         n = t1 - t0
-        _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], k[:n].reshape(n, 6 * H, B), p[:n], one)
+        _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], hs[t0:t1], k[:n].reshape(n, 6 * H, B), p[:n], one)
         back = slice(t1 - 1, t0 - 1 if t0 else None, -1)  # steps t1 - 1 down to t0
         steps = zip(dH[back], dh_next[t1:t0:-1], k_2[n - 1 :: -1], k_4[n - 1 :: -1], da_2[back], da_m[back],
                     dc_prev[t1:t0:-1], da_4[back], left[back], right[back], out[back],
