@@ -15,8 +15,7 @@ that is still in cache, and large matrix products.
 * Each step's gates come from one matrix product, a_t = W [1; x_t; h_{t-1}]
   with W = [b_ih + b_hh, W_ih, W_hh], (4H, 1+D+H): the row of ones brings in
   the bias. The buffer that holds [1; x_t; h_{t-1}] for every step also gives
-  the weight gradients of all steps as one matrix product in the backward
-  pass. (Computing W_ih x_t for all steps first, as one product, was measured
+  the weight gradients in the backward pass. (Computing W_ih x_t for all steps first, as one product, was measured
   slower: the T * B * 4H results leave the cache before their step reads
   them, and each step needs one more call to add them.)
 * The gate blocks are reordered from i, f, g, o to o, i, f, g, so that the
@@ -31,10 +30,13 @@ that is still in cache, and large matrix products.
   sigma(a) = (1 + tanh(a / 2)) / 2 (one tanh, fewer calls).
 * The backward pass computes every factor that does not depend on the
   incoming gradient for a chunk of steps at once, so that the loop over time
-  is left with five calls per step, the product with W_hh among them. The
-  weight gradients and dx of all steps then come from one matrix product each.
-  Its large scratch buffers are kept between calls (``_Workspace``): fresh
-  memory would cost a page fault per 4 KiB on first touch.
+  is left with five calls per step. One of them is a matrix product,
+  [W_ih, W_hh].T da_t, which gives dx_t and the gradient with respect to
+  h_{t-1} together. The weight gradients are da_t [1; x_t; h_{t-1}].T summed
+  over steps: with many sequences, one product per step added as it goes;
+  with few, one product over all steps after the loop. Large scratch buffers
+  are kept between calls (``_Workspace``): fresh memory would cost a page
+  fault per 4 KiB on first touch.
 * Constants are 0-d arrays and outputs are passed by position: at B = 1 a
   step is a dozen NumPy calls, and converting a Python float costs more than
   the arithmetic.
