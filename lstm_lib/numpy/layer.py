@@ -72,8 +72,9 @@ def _from_internal(w, H):
 _CHUNK_BYTES = 1 << 18
 # Below this many hidden units in the batch (B * H), a step costs what its NumPy
 # calls cost, not what their arithmetic costs, and the activation with fewer
-# calls wins (see lstm_forward).
-_FEW_CALLS_BELOW = 512
+# calls wins (see lstm_forward). By item size: NumPy's float64 tanh costs about
+# three times its exp per value, float32's about twice, so float64 switches sooner.
+_FEW_CALLS_BELOW = {4: 512, 8: 64}
 # From this batch size on, the backward pass adds each step's share of the
 # weight gradient as it goes; below it, one product over all steps wins (see
 # lstm_backward).
@@ -176,7 +177,7 @@ def lstm_forward(x, h0, c0, params):
     #     tanh(a) = 2 sigma(2a) - 1, so rows are scaled by -1 (o, i, f) and -2 (g).
     #   few units: one tanh for all gates. sigma(a) = (1 + tanh(a / 2)) / 2, so
     #     rows are scaled by 1/2 (o, i, f) and 1 (g); fewer NumPy calls per step.
-    few_calls = B * H < _FEW_CALLS_BELOW
+    few_calls = B * H < _FEW_CALLS_BELOW.get(dt.itemsize, 64)
     scale = np.full((H4, 1), 0.5 if few_calls else -1.0, dt)
     scale[H3:] = 1.0 if few_calls else -2.0
     w = weight * scale  # (4H, 1+D+H)
