@@ -258,10 +258,11 @@ def test_init_follows_pytorch_layout_range_and_forget_bias():
     assert [s["weight_ih"].shape for s in stack] == [(4 * H, D), (4 * H, H), (4 * H, H)]
 
 
-def test_forward_and_backward_leave_their_inputs_unchanged():
-    p, x, h0, c0, _ = random_problem(1, 4, 2, 3)
+@pytest.mark.parametrize("B", [1, 2, 40])
+def test_forward_and_backward_leave_their_inputs_unchanged(B):
+    p, x, h0, c0, _ = random_problem(B, 4, 2, 3)
     before = [a.copy() for a in (x, h0, c0, *p.values())]
-    dhs, dh_n = np.ones((1, 4, 3)), np.ones((1, 3))
+    dhs, dh_n = np.ones((B, 4, 3)), np.ones((B, 3))
     hs, _, cache = lstm_forward(x, h0, c0, p)
     lstm_backward(dhs, cache, dh_n)
     for a, b in zip((x, h0, c0, *p.values()), before, strict=True):

@@ -30,13 +30,13 @@ that is still in cache, and large matrix products.
   sigma(a) = (1 + tanh(a / 2)) / 2 (one tanh, fewer calls).
 * The backward pass computes every factor that does not depend on the
   incoming gradient for a chunk of steps at once, so that the loop over time
-  is left with five calls per step. One of them is a matrix product,
-  [W_ih, W_hh].T da_t, which gives dx_t and the gradient with respect to
-  h_{t-1} together. The weight gradients are da_t [1; x_t; h_{t-1}].T summed
-  over steps: with many sequences, one product per step added as it goes;
-  with few, one product over all steps after the loop. Large scratch buffers
-  are kept between calls (``_Workspace``): fresh memory would cost a page
-  fault per 4 KiB on first touch.
+  is left with five calls per step, the product W_hh.T da_t among them. dx
+  and the weight gradients (da_t [1; x_t; h_{t-1}].T summed over steps) are
+  not recurrent: with many sequences they are computed step by step while
+  da_t is in cache (dx_t within the same product, [W_ih, W_hh].T da_t); with
+  few, after the loop as one matrix product each. Large scratch buffers are
+  kept between calls (``_Workspace``): fresh memory would cost a page fault
+  per 4 KiB on first touch.
 * Constants are 0-d arrays and outputs are passed by position: at B = 1 a
   step is a dozen NumPy calls, and converting a Python float costs more than
   the arithmetic.
@@ -324,10 +324,9 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         # values in order, which measured two to three times faster than one copy.
         for b in range(0, B, 16):
             np.copyto(dH[:, :, b : b + 16], dhs[b : b + 16].transpose(1, 2, 0))
-    # dxh[t] = [W_ih, W_hh].T @ da_t: rows :D are dx_t and rows D: the
-    # gradient with respect to h_{t-1} from step t; dxh[T] carries dh_n there.
-    dxh = _workspace.get("dxh", (T + 1, D + H, B), dt)
-    dxh[T, D:] = 0.0 if dh_n is None else _initial_state("dh_n", dh_n, B, H, dt).T
+    dh_last = np.zeros((H, B), dt)  # the gradient with respect to h_{T-1} from beyond the sequence, dh_n
+    if dh_n is not None:
+        dh_last[...] = _initial_state("dh_n", dh_n, B, H, dt).T
     dh = np.empty((H, B), dt)  # the gradient with respect to h_t, from the output at t and from step t + 1
     dc = np.empty((H, B), dt)  # the gradient with respect to c_t, at step t
     # da[t] holds a scratch block (dh k0), then da_o, da_i, da_f, da_g, and last
@@ -340,28 +339,35 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
     k = _workspace.get("k", (step, 6, H, B), dt)
     p = _workspace.get("p", (step, 3 * H, B), dt)
     k_2, k_4 = k[:, :2], k[:, 2:]
-    w = cache.weight
-    # Each step's product, left @ right = [W_ih, W_hh].T @ da_t (see
-    # lstm_forward: with one sequence, da_t.T @ [W_ih, W_hh] is faster).
-    w_xh = w[:, 1:]  # (4H, D+H)
-    if B == 1:
-        mm, out = np.dot, dxh.reshape(T + 1, 1, D + H)
-        left, right = da_gates.reshape(T + 1, 1, H4), np.broadcast_to(np.ascontiguousarray(w_xh), (T + 1, H4, D + H))
-    else:
-        mm, out = np.matmul, dxh
-        left, right = np.broadcast_to(np.ascontiguousarray(w_xh.T), (T + 1, D + H, H4)), da_gates
-    dh_next = dxh[:, D:]
-    # The weight gradient, da @ [1; x; h_prev].T = [db, dW_ih, dW_hh] summed
-    # over steps. With many sequences each step adds its product to dw while
-    # da_t is in cache; with few, the steps are put side by side (T * B
-    # columns) and multiplied once after the loop. The first needs one add of
-    # the size of W per step, the second a copy of all of da: measured, the
-    # first wins from B = 32 on.
+    w, xh = cache.weight, cache.xh
+    hs = xh[1:, 1 + D :]  # (T, H, B)
+    # dx and the weight gradient, da_t [1; x_t; h_{t-1}].T summed over steps,
+    # are not recurrent. With many sequences they are computed step by step
+    # while da_t is in cache; with few, after the loop, as one product each over
+    # all steps side by side. The first needs one add the size of W per step,
+    # the second a copy of all of da: measured, the first wins from B = 32 on.
+    # Each step's values below are (array over steps, True) or (constant, False):
+    # the gradient to h_t from step t + 1, the product left @ right -> out, and
+    # [1; x_t; h_{t-1}] for the weight gradient.
     per_step = B >= _DW_PER_STEP_FROM
-    dw = np.zeros((H4, 1 + D + H), dt)
-    dw_t = np.empty_like(dw)
-    xh_t = cache.xh.transpose(0, 2, 1)  # (T+1, B, 1+D+H)
-    hs = cache.xh[1:, 1 + D :]  # (T, H, B)
+    if per_step:
+        # dxh[t] = [W_ih, W_hh].T @ da_t: rows :D are dx_t and rows D: the
+        # gradient with respect to h_{t-1} from step t; dxh[T] carries dh_n there.
+        dxh = _workspace.get("dxh", (T + 1, D + H, B), dt)
+        dxh[T, D:] = dh_last
+        dw, dw_t = np.zeros((H4, 1 + D + H), dt), np.empty((H4, 1 + D + H), dt)
+        mm, each_step = np.matmul, [(dxh[1:, D:], True), (np.ascontiguousarray(w[:, 1:].T), False),
+                                    (da_gates, True), (dxh, True), (xh.transpose(0, 2, 1), True)]
+    else:
+        # Only dh_{t-1} = W_hh.T @ da_t per step, into dh_last. With one
+        # sequence the row product da_t.T @ W_hh is faster (see lstm_forward).
+        w_hh = w[:, 1 + D :]
+        if B == 1:
+            mm, each_step = np.dot, [(dh_last, False), (da_gates.reshape(T + 1, 1, H4), True),
+                                     (np.ascontiguousarray(w_hh), False), (dh_last.reshape(1, H), False), (None, False)]
+        else:
+            mm, each_step = np.matmul, [(dh_last, False), (np.ascontiguousarray(w_hh.T), False), (da_gates, True),
+                                        (dh_last, False), (None, False)]
     one = np.array(1.0, dt)
     add, mul = np.add, np.multiply
     for t1 in range(T, 0, -step):
@@ -369,20 +375,24 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         n = t1 - t0
         _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], hs[t0:t1], k[:n].reshape(n, 6 * H, B), p[:n], one)
         back = slice(t1 - 1, t0 - 1 if t0 else None, -1)  # steps t1 - 1 down to t0
-        steps = zip(dH[back], dh_next[t1:t0:-1], k_2[n - 1 :: -1], k_4[n - 1 :: -1], da_2[back], da_m[back],
-                    dc_prev[t1:t0:-1], da_4[back], left[back], right[back], out[back],
-                    xh_t[back] if per_step else itertools.repeat(None, n), strict=True)
-        for dh_out, dh_n_t, kk2, kk4, d2, dm, dc_next, d4, l_t, r_t, o_t, xh_tt in steps:
-            add(dh_out, dh_n_t, dh)
+        steps = zip(dH[back], k_2[n - 1 :: -1], k_4[n - 1 :: -1], da_2[back], da_m[back], dc_prev[t1:t0:-1],
+                    da_4[back], *(a[back] if over_steps else itertools.repeat(a, n) for a, over_steps in each_step),
+                    strict=True)
+        for dh_out, kk2, kk4, d2, dm, dc_next, d4, dh_in, left, right, out, xh_t in steps:
+            add(dh_out, dh_in, dh)
             mul(kk2, dh, d2)  # [dh k0; da_o]
             add(dc_next, dm, dc)  # dc: from step t + 1 and through h = o tanh(c)
             mul(kk4, dc, d4)  # [da_i; da_f; da_g; dc_prev]
-            mm(l_t, r_t, o_t)  # [dx_t; dh_{t-1}] = [W_ih, W_hh].T @ da_t
-            if per_step:  # then B > 1, and r_t is da_t
-                mm(r_t, xh_tt, dw_t)
+            mm(left, right, out)  # the gradient with respect to h_{t-1} (and x_t)
+            if per_step:  # right is da_t
+                mm(right, xh_t, dw_t)
                 add(dw, dw_t, dw)
-    if not per_step:
-        dw = _steps_as_columns("da_cols", da_gates[:T]) @ _steps_as_columns("xh_cols", cache.xh[:T]).T
+    if per_step:
+        dxs, dh0 = dxh[:T, :D], dxh[0, D:]
+    else:
+        da_cols = _steps_as_columns("da_cols", da_gates[:T])  # (4H, T * B)
+        dw = da_cols @ _steps_as_columns("xh_cols", xh[:T]).T
+        dxs, dh0 = (w[:, 1 : 1 + D].T @ da_cols).reshape(D, T, B).transpose(1, 0, 2), dh_last
     dw = _from_internal(dw, H)
     grads = {
         "weight_ih": np.ascontiguousarray(dw[:, 1 : 1 + D]),
@@ -390,8 +400,7 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         "bias_ih": dw[:, 0].copy(),
         "bias_hh": dw[:, 0].copy(),
     }
-    dx = np.ascontiguousarray(dxh[:T, :D].transpose(2, 0, 1))
-    return dx, dh_next[0].T.copy(), dc_prev[0].T.copy(), grads
+    return np.ascontiguousarray(dxs.transpose(2, 0, 1)), dh0.T.copy(), dc_prev[0].T.copy(), grads
 
 
 def _steps_as_columns(name, a):
