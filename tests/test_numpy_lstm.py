@@ -102,8 +102,9 @@ def test_backward_in_chunks_of_steps_equals_one_chunk(monkeypatch, B, H):
 
 
 @pytest.mark.parametrize("B", [2, 40])
-def test_weight_gradient_per_step_equals_one_product_after_the_loop(monkeypatch, B):
-    """With many sequences, each step adds its share of the weight gradient; with few, one product does."""
+def test_dx_and_weight_gradient_per_step_equal_one_product_after_the_loop(monkeypatch, B):
+    """With many sequences, dx and the weight gradient go along step by step; with few, one product each after
+    the loop. Both routes, on both sizes."""
     from lstm_lib.numpy import layer
 
     run = _backward(B, 7, 3, 5)
