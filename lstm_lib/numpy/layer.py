@@ -85,6 +85,29 @@ def _chunk(T, bytes_per_step):
     return max(1, min(T, _CHUNK_BYTES // max(1, bytes_per_step)))
 
 
+def _step_products(w, cols, out):
+    """Each step's matrix product, out[t] = w @ cols[t], for the time loops.
+
+    ``cols`` (n, K, B) has a block per step; ``out`` is (n, M, B), a block per
+    step, or one (M, B) array that every step writes. Returns ``mm`` and the
+    specs (value, over_steps) of its three arguments (see ``_each_step``).
+    With one sequence a column is also a row, and the row product
+    cols[t].T @ w.T is the faster of the two.
+    """
+    n, K, B = cols.shape
+    over_steps = out.ndim == 3
+    if B == 1:
+        rows = out.reshape(*out.shape[:-2], 1, out.shape[-2])
+        return np.dot, [(cols.reshape(n, 1, K), True), (np.ascontiguousarray(w.T), False), (rows, over_steps)]
+    return np.matmul, [(np.ascontiguousarray(w), False), (cols, True), (out, over_steps)]
+
+
+def _each_step(specs, steps, n):
+    """Iterables over the ``n`` steps ``steps`` (a slice) for specs (value, over_steps): an array
+    indexed by step is sliced, anything else is handed out unchanged for every step."""
+    return [value[steps] if over_steps else itertools.repeat(value, n) for value, over_steps in specs]
+
+
 @dataclass
 class LSTMCache:
     """What ``lstm_backward`` needs; the properties give batch-first views in the book's notation.
@@ -195,14 +218,8 @@ def lstm_forward(x, h0, c0, params):
     gates, sig, o_, if_, g_, gc, c_ = (
         buf[:, :H4], buf[:, :H3], buf[:, :H], buf[:, H:H3], buf[:, H3:H4], buf[:, H3:], buf[:, H4:]
     )
-    # Each step's product as left @ right into the gate rows, a: w @ [1; x_t; h_{t-1}].
-    # With one sequence a column is also a row, and [1, x_t, h_{t-1}] @ w.T is
-    # the faster product.
-    if B == 1:
-        mm, a_ = np.dot, gates.reshape(T + 1, 1, H4)
-        left, right = xh.reshape(T + 1, 1, K)[:T], itertools.repeat(np.ascontiguousarray(w.T), T)
-    else:
-        mm, a_, left, right = np.matmul, gates, itertools.repeat(w, T), xh[:T]
+    # Each step's product, a = w @ [1; x_t; h_{t-1}], written into the gate rows.
+    mm, products = _step_products(w, xh[:T], gates[:T])
     pair = np.empty((H2, B), dt)
     ig, fc = pair[:H], pair[H:]
     # Constants as 0-d arrays: NumPy converts a Python float on every call.
@@ -210,9 +227,10 @@ def lstm_forward(x, h0, c0, params):
     exp, tanh, add, sub, mul, div = np.exp, np.tanh, np.add, np.subtract, np.multiply, np.divide
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
         # zip hands out each step's views faster than indexing by t would.
-        steps = zip(left, right, a_[:T], sig[:T], if_[:T], g_[:T], gc[:T], c_[1:], tanh_cs, o_[:T], h_[1:], strict=True)
-        for l_t, r_t, a, s, ifg, g, g_cp, c, tc, o, h in steps:
-            mm(l_t, r_t, a)
+        steps = zip(*_each_step(products, slice(None), T), sig[:T], if_[:T], g_[:T], gc[:T], c_[1:], tanh_cs, o_[:T],
+                    h_[1:], strict=True)
+        for left, right, a, s, ifg, g, g_cp, c, tc, o, h in steps:
+            mm(left, right, a)  # a: the gates of this step (with one sequence, as a row)
             if few_calls:  # sigma(a) = (1 + tanh(a / 2)) / 2; the rows were scaled by 1/2
                 tanh(a, a)
                 mul(s, half, s)
@@ -356,18 +374,12 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         dxh = _workspace.get("dxh", (T + 1, D + H, B), dt)
         dxh[T, D:] = dh_last
         dw, dw_t = np.zeros((H4, 1 + D + H), dt), np.empty((H4, 1 + D + H), dt)
-        mm, each_step = np.matmul, [(dxh[1:, D:], True), (np.ascontiguousarray(w[:, 1:].T), False),
-                                    (da_gates, True), (dxh, True), (xh.transpose(0, 2, 1), True)]
+        mm, products = _step_products(w[:, 1:].T, da_gates, dxh)
+        each_step = [(dxh[1:, D:], True), *products, (xh.transpose(0, 2, 1), True)]
     else:
-        # Only dh_{t-1} = W_hh.T @ da_t per step, into dh_last. With one
-        # sequence the row product da_t.T @ W_hh is faster (see lstm_forward).
-        w_hh = w[:, 1 + D :]
-        if B == 1:
-            mm, each_step = np.dot, [(dh_last, False), (da_gates.reshape(T + 1, 1, H4), True),
-                                     (np.ascontiguousarray(w_hh), False), (dh_last.reshape(1, H), False), (None, False)]
-        else:
-            mm, each_step = np.matmul, [(dh_last, False), (np.ascontiguousarray(w_hh.T), False), (da_gates, True),
-                                        (dh_last, False), (None, False)]
+        # Only dh_{t-1} = W_hh.T @ da_t per step, into dh_last.
+        mm, products = _step_products(w[:, 1 + D :].T, da_gates, dh_last)
+        each_step = [(dh_last, False), *products, (None, False)]
     one = np.array(1.0, dt)
     add, mul = np.add, np.multiply
     for t1 in range(T, 0, -step):
@@ -376,15 +388,14 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], hs[t0:t1], k[:n].reshape(n, 6 * H, B), p[:n], one)
         back = slice(t1 - 1, t0 - 1 if t0 else None, -1)  # steps t1 - 1 down to t0
         steps = zip(dH[back], k_2[n - 1 :: -1], k_4[n - 1 :: -1], da_2[back], da_m[back], dc_prev[t1:t0:-1],
-                    da_4[back], *(a[back] if over_steps else itertools.repeat(a, n) for a, over_steps in each_step),
-                    strict=True)
+                    da_4[back], *_each_step(each_step, back, n), strict=True)
         for dh_out, kk2, kk4, d2, dm, dc_next, d4, dh_in, left, right, out, xh_t in steps:
             add(dh_out, dh_in, dh)
             mul(kk2, dh, d2)  # [dh k0; da_o]
             add(dc_next, dm, dc)  # dc: from step t + 1 and through h = o tanh(c)
             mul(kk4, dc, d4)  # [da_i; da_f; da_g; dc_prev]
             mm(left, right, out)  # the gradient with respect to h_{t-1} (and x_t)
-            if per_step:  # right is da_t
+            if per_step:  # then B > 1, and right is da_t
                 mm(right, xh_t, dw_t)
                 add(dw, dw_t, dw)
     if per_step:
