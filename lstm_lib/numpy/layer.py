@@ -75,9 +75,9 @@ _CHUNK_BYTES = 1 << 18
 # calls wins (see lstm_forward). By item size: NumPy's float64 tanh costs about
 # three times its exp per value, float32's about twice, so float64 switches sooner.
 _FEW_CALLS_BELOW = {4: 512, 8: 64}
-# From this batch size on, the backward pass adds each step's share of the
-# weight gradient as it goes; below it, one product over all steps wins (see
-# lstm_backward).
+# From this batch size on, the backward pass computes dx and each step's share
+# of the weight gradient as it goes; below it, one product each over all steps
+# wins (see lstm_backward).
 _DW_PER_STEP_FROM = 32
 
 
