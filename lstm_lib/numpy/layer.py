@@ -14,10 +14,14 @@ that is still in cache, and large matrix products.
   interface are transposed once on the way in and out.
 * Each step's gates come from one matrix product, a_t = W [1; x_t; h_{t-1}]
   with W = [b_ih + b_hh, W_ih, W_hh], (4H, 1+D+H): the row of ones brings in
-  the bias. The buffer that holds [1; x_t; h_{t-1}] for every step also gives
-  the weight gradients in the backward pass. (Computing W_ih x_t for all steps first, as one product, was measured
-  slower: the T * B * 4H results leave the cache before their step reads
-  them, and each step needs one more call to add them.)
+  the bias. The product goes into a scratch array that stays in cache; the
+  first nonlinearity reads it and writes the step's gates. The buffer that
+  holds [1; x_t; h_{t-1}] for every step also gives the weight gradients in
+  the backward pass. (Computing W_ih x_t for all steps first, as one product,
+  was measured slower, at B=64 T=100 D=32 H=128 a forward of 1.33 to 1.47
+  times nn.LSTM's against 1.18: the T * B * 4H results leave the cache before
+  their step reads them, each step needs one more call to add them, and in
+  this layout they are strided.)
 * The gate blocks are reordered from i, f, g, o to o, i, f, g, so that the
   three sigmoid gates are contiguous and the three blocks that the backward
   pass multiplies by dc (i, f, g) are contiguous too. The cell state c_{t-1}
@@ -28,15 +32,18 @@ that is still in cache, and large matrix products.
   sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1 (one exp); with
   few, where each NumPy call costs more than its arithmetic,
   sigma(a) = (1 + tanh(a / 2)) / 2 (one tanh, fewer calls).
-* The backward pass computes every factor that does not depend on the
-  incoming gradient for a chunk of steps at once, so that the loop over time
-  is left with five calls per step, the product W_hh.T da_t among them. dx
-  and the weight gradients (da_t [1; x_t; h_{t-1}].T summed over steps) are
-  not recurrent: with many sequences they are computed step by step while
-  da_t is in cache (dx_t within the same product, [W_ih, W_hh].T da_t); with
-  few, after the loop as one matrix product each. Large scratch buffers are
-  kept between calls (``_Workspace``): fresh memory would cost a page fault
-  per 4 KiB on first touch.
+* The backward pass goes back through the steps in chunks of about 1 MiB of
+  gradients. For each chunk it computes first every factor that does not
+  depend on the incoming gradient, for all the chunk's steps at once; then
+  the loop over time, left with five calls per step, the product
+  W_hh.T da_t among them; then the chunk's share of dx = W_ih.T da and of
+  the weight gradients (da_t [1; x_t; h_{t-1}].T summed over steps), which
+  are not recurrent, as one matrix product each over the chunk's steps side
+  by side, while its da is still in cache. (One product each over all steps
+  needs a copy of all of da; one per step needs an add the size of W per
+  step: both measured slower at B = 64.) Scratch buffers are kept between
+  calls (``_Workspace``): fresh memory would cost a page fault per 4 KiB on
+  first touch.
 * Constants are 0-d arrays and outputs are passed by position: at B = 1 a
   step is a dozen NumPy calls, and converting a Python float costs more than
   the arithmetic.
@@ -67,18 +74,17 @@ def _from_internal(w, H):
     return np.concatenate([w[H:], w[:H]])
 
 
-# Work on chunks of steps whose buffers are about this size, so that what one
-# vectorised call writes is still in cache when the time loop reads it.
-_CHUNK_BYTES = 1 << 18
+# The backward pass works on chunks of steps whose gradients take about this
+# many bytes: what one vectorised call writes is still in cache (L2 or L3) when
+# the time loop reads it, and the chunk's products for dx and the weight
+# gradient are large. At B=64 T=100 H=128, 512 KiB to 4 MiB measured alike,
+# 256 KiB (a step per chunk) slower.
+_CHUNK_BYTES = 1 << 20
 # Below this many hidden units in the batch (B * H), a step costs what its NumPy
 # calls cost, not what their arithmetic costs, and the activation with fewer
 # calls wins (see lstm_forward). By item size: NumPy's float64 tanh costs about
 # three times its exp per value, float32's about twice, so float64 switches sooner.
 _FEW_CALLS_BELOW = {4: 512, 8: 64}
-# From this batch size on, the backward pass computes dx and each step's share
-# of the weight gradient as it goes; below it, one product each over all steps
-# wins (see lstm_backward).
-_DW_PER_STEP_FROM = 32
 
 
 def _chunk(T, bytes_per_step):
@@ -219,7 +225,8 @@ def lstm_forward(x, h0, c0, params):
         buf[:, :H4], buf[:, :H3], buf[:, :H], buf[:, H:H3], buf[:, H3:H4], buf[:, H3:], buf[:, H4:]
     )
     # Each step's product, a = w @ [1; x_t; h_{t-1}], written into the gate rows.
-    mm, products = _step_products(w, xh[:T], gates[:T])
+    scratch = np.empty((H4, B), dt)
+    mm, products = _step_products(w, xh[:T], scratch)
     pair = np.empty((H2, B), dt)
     ig, fc = pair[:H], pair[H:]
     # Constants as 0-d arrays: NumPy converts a Python float on every call.
@@ -228,15 +235,15 @@ def lstm_forward(x, h0, c0, params):
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
         # zip hands out each step's views faster than indexing by t would.
         steps = zip(*_each_step(products, slice(None), T), sig[:T], if_[:T], g_[:T], gc[:T], c_[1:], tanh_cs, o_[:T],
-                    h_[1:], strict=True)
-        for left, right, a, s, ifg, g, g_cp, c, tc, o, h in steps:
-            mm(left, right, a)  # a: the gates of this step (with one sequence, as a row)
+                    h_[1:], gates[:T], strict=True)
+        for left, right, into, s, ifg, g, g_cp, c, tc, o, h, a in steps:
+            mm(left, right, into)  # the gates before their nonlinearity, into a scratch array that stays in cache
             if few_calls:  # sigma(a) = (1 + tanh(a / 2)) / 2; the rows were scaled by 1/2
-                tanh(a, a)
+                tanh(scratch, a)
                 mul(s, half, s)
                 add(s, half, s)
             else:  # sigma(a) = 1 / (1 + exp(-a)), tanh(a) = 2 sigma(2a) - 1; rows scaled by -1, -2
-                exp(a, a)
+                exp(scratch, a)
                 add(a, one, a)
                 div(one, a, a)
                 mul(g, two, g)
@@ -342,68 +349,58 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         # values in order, which measured two to three times faster than one copy.
         for b in range(0, B, 16):
             np.copyto(dH[:, :, b : b + 16], dhs[b : b + 16].transpose(1, 2, 0))
-    dh_last = np.zeros((H, B), dt)  # the gradient with respect to h_{T-1} from beyond the sequence, dh_n
+    # dh_prev: the gradient with respect to h_{t-1} through step t (W_hh.T da_t);
+    # before the last step, the gradient from beyond the sequence, dh_n.
+    dh_prev = np.zeros((H, B), dt)
     if dh_n is not None:
-        dh_last[...] = _initial_state("dh_n", dh_n, B, H, dt).T
+        dh_prev[...] = _initial_state("dh_n", dh_n, B, H, dt).T
     dh = np.empty((H, B), dt)  # the gradient with respect to h_t, from the output at t and from step t + 1
-    dc = np.empty((H, B), dt)  # the gradient with respect to c_t, at step t
-    # da[t] holds a scratch block (dh k0), then da_o, da_i, da_f, da_g, and last
-    # dc_prev, the gradient with respect to c_{t-1}; da[T] carries dc_n there.
-    da = _workspace.get("da", (T + 1, 6, H, B), dt)
-    da[T, 5] = 0.0 if dc_n is None else _initial_state("dc_n", dc_n, B, H, dt).T
-    da_m, da_2, da_4, dc_prev = da[:, 0], da[:, :2], da[:, 2:], da[:, 5]
-    da_gates = da.reshape(T + 1, 6 * H, B)[:, H:H5]
-    step = _chunk(T, B * 6 * H * dt.itemsize)
-    k = _workspace.get("k", (step, 6, H, B), dt)
-    p = _workspace.get("p", (step, 3 * H, B), dt)
-    k_2, k_4 = k[:, :2], k[:, 2:]
+    dc = np.empty((H, B), dt)  # the gradient with respect to c_t
+    # The steps go backwards in chunks of n; each chunk's factors are computed
+    # at once, and after its time loop, its share of dx and of the weight
+    # gradient as one product each, while its da is still in cache.
+    n = _chunk(T, B * 6 * H * dt.itemsize)
+    k = _workspace.get("k", (n, 6, H, B), dt)
+    p = _workspace.get("p", (n, 3 * H, B), dt)
+    # da[j] for step t0 + j of the chunk: a scratch block (dh k0), then da_o,
+    # da_i, da_f, da_g, and last dc_prev, the gradient with respect to c_{t-1}.
+    # The slot after the chunk's last step holds dc_prev of the step after it.
+    da = _workspace.get("da", (n + 1, 6, H, B), dt)
+    k_2, k_4, da_2, da_4, da_m, dc_prev = k[:, :2], k[:, 2:], da[:, :2], da[:, 2:], da[:, 0], da[:, 5]
+    da_gates = da.reshape(n + 1, 6 * H, B)[:, H:H5]
+    carried = np.zeros((H, B), dt) if dc_n is None else _initial_state("dc_n", dc_n, B, H, dt).T
     w, xh = cache.weight, cache.xh
     hs = xh[1:, 1 + D :]  # (T, H, B)
-    # dx and the weight gradient, da_t [1; x_t; h_{t-1}].T summed over steps,
-    # are not recurrent. With many sequences they are computed step by step
-    # while da_t is in cache; with few, after the loop, as one product each over
-    # all steps side by side. The first needs one add the size of W per step,
-    # the second a copy of all of da: measured, the first wins from B = 32 on.
-    # Each step's values below are (array over steps, True) or (constant, False):
-    # the gradient to h_t from step t + 1, the product left @ right -> out, and
-    # [1; x_t; h_{t-1}] for the weight gradient.
-    per_step = B >= _DW_PER_STEP_FROM
-    if per_step:
-        # dxh[t] = [W_ih, W_hh].T @ da_t: rows :D are dx_t and rows D: the
-        # gradient with respect to h_{t-1} from step t; dxh[T] carries dh_n there.
-        dxh = _workspace.get("dxh", (T + 1, D + H, B), dt)
-        dxh[T, D:] = dh_last
-        dw, dw_t = np.zeros((H4, 1 + D + H), dt), np.empty((H4, 1 + D + H), dt)
-        mm, products = _step_products(w[:, 1:].T, da_gates, dxh)
-        each_step = [(dxh[1:, D:], True), *products, (xh.transpose(0, 2, 1), True)]
-    else:
-        # Only dh_{t-1} = W_hh.T @ da_t per step, into dh_last.
-        mm, products = _step_products(w[:, 1 + D :].T, da_gates, dh_last)
-        each_step = [(dh_last, False), *products, (None, False)]
+    w_x, dw = np.ascontiguousarray(w[:, 1 : 1 + D].T), np.zeros((H4, 1 + D + H), dt)
+    dw_chunk = np.empty_like(dw)
+    dxs = np.empty((D, T, B), dt)
+    mm, products = _step_products(w[:, 1 + D :].T, da_gates, dh_prev)  # dh_prev = W_hh.T @ da_t
     one = np.array(1.0, dt)
     add, mul = np.add, np.multiply
-    for t1 in range(T, 0, -step):
-        t0 = max(0, t1 - step)
-        n = t1 - t0
-        _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], hs[t0:t1], k[:n].reshape(n, 6 * H, B), p[:n], one)
-        back = slice(t1 - 1, t0 - 1 if t0 else None, -1)  # steps t1 - 1 down to t0
-        steps = zip(dH[back], k_2[n - 1 :: -1], k_4[n - 1 :: -1], da_2[back], da_m[back], dc_prev[t1:t0:-1],
-                    da_4[back], *_each_step(each_step, back, n), strict=True)
-        for dh_out, kk2, kk4, d2, dm, dc_next, d4, dh_in, left, right, out, xh_t in steps:
-            add(dh_out, dh_in, dh)
+    for t1 in range(T, 0, -n):
+        t0 = max(0, t1 - n)
+        m = t1 - t0
+        np.copyto(dc_prev[m], carried)
+        _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], hs[t0:t1], k[:m].reshape(m, 6 * H, B), p[:m], one)
+        back = slice(m - 1, None, -1)  # slots m - 1 down to 0: steps t1 - 1 down to t0
+        steps = zip(dH[t1 - 1 : t0 - 1 if t0 else None : -1], k_2[back], k_4[back], da_2[back], da_m[back],
+                    dc_prev[m:0:-1], da_4[back], *_each_step(products, back, m), strict=True)
+        for dh_out, kk2, kk4, d2, dm, dc_next, d4, left, right, out in steps:
+            add(dh_out, dh_prev, dh)
             mul(kk2, dh, d2)  # [dh k0; da_o]
             add(dc_next, dm, dc)  # dc: from step t + 1 and through h = o tanh(c)
             mul(kk4, dc, d4)  # [da_i; da_f; da_g; dc_prev]
-            mm(left, right, out)  # the gradient with respect to h_{t-1} (and x_t)
-            if per_step:  # then B > 1, and right is da_t
-                mm(right, xh_t, dw_t)
-                add(dw, dw_t, dw)
-    if per_step:
-        dxs, dh0 = dxh[:T, :D], dxh[0, D:]
-    else:
-        da_cols = _steps_as_columns("da_cols", da_gates[:T])  # (4H, T * B)
-        dw = da_cols @ _steps_as_columns("xh_cols", xh[:T]).T
-        dxs, dh0 = (w[:, 1 : 1 + D].T @ da_cols).reshape(D, T, B).transpose(1, 0, 2), dh_last
+            mm(left, right, out)  # dh_prev = W_hh.T @ da_t, for step t - 1
+        carried = dc_prev[0]
+        # The chunk's steps side by side, column (t - t0) * B + b for step t, sequence b.
+        da_cols = _steps_as_columns("da_cols", da_gates[:m])  # (4H, m B)
+        xh_cols = _steps_as_columns("xh_cols", xh[t0:t1])  # (1+D+H, m B)
+        np.matmul(w_x, da_cols, dxs[:, t0:t1].reshape(D, m * B))  # dx = W_ih.T @ da
+        if t1 == T:
+            np.matmul(da_cols, xh_cols.T, dw)
+        else:
+            np.matmul(da_cols, xh_cols.T, dw_chunk)
+            add(dw, dw_chunk, dw)
     dw = _from_internal(dw, H)
     grads = {
         "weight_ih": np.ascontiguousarray(dw[:, 1 : 1 + D]),
@@ -411,7 +408,7 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         "bias_ih": dw[:, 0].copy(),
         "bias_hh": dw[:, 0].copy(),
     }
-    return np.ascontiguousarray(dxs.transpose(2, 0, 1)), dh0.T.copy(), dc_prev[0].T.copy(), grads
+    return np.ascontiguousarray(dxs.transpose(2, 1, 0)), dh_prev.T.copy(), carried.T.copy(), grads
 
 
 def _steps_as_columns(name, a):
