@@ -224,7 +224,8 @@ def lstm_forward(x, h0, c0, params):
     gates, sig, o_, if_, g_, gc, c_ = (
         buf[:, :H4], buf[:, :H3], buf[:, :H], buf[:, H:H3], buf[:, H3:H4], buf[:, H3:], buf[:, H4:]
     )
-    # Each step's product, a = w @ [1; x_t; h_{t-1}], written into the gate rows.
+    # Each step's product, a = w @ [1; x_t; h_{t-1}], goes into one scratch array;
+    # the first nonlinearity reads it and writes the step's gate rows.
     scratch = np.empty((H4, B), dt)
     mm, products = _step_products(w, xh[:T], scratch)
     pair = np.empty((H2, B), dt)
@@ -295,10 +296,10 @@ def _backward_factors(g5, tanh_cs, hs, k, p, one):
 class _Workspace(threading.local):
     """Scratch arrays kept between calls, one set per thread.
 
-    The backward pass needs a buffer the size of all the gates of all steps.
-    Fresh memory of that size costs the operating system a page fault per 4 KiB
-    on first touch, which is a sizeable part of the whole pass; reusing the
-    same buffer avoids it. Nothing in the workspace outlives the call that
+    The backward pass needs buffers the size of the incoming gradient of all
+    steps and of a chunk's gates. Fresh memory of that size costs the operating
+    system a page fault per 4 KiB on first touch, which is a sizeable part of
+    the whole pass; reusing the same buffers avoids it. Nothing in the workspace outlives the call that
     fills it: results are always fresh arrays.
     """
 
@@ -371,8 +372,8 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
     carried = np.zeros((H, B), dt) if dc_n is None else _initial_state("dc_n", dc_n, B, H, dt).T
     w, xh = cache.weight, cache.xh
     hs = xh[1:, 1 + D :]  # (T, H, B)
-    w_x, dw = np.ascontiguousarray(w[:, 1 : 1 + D].T), np.zeros((H4, 1 + D + H), dt)
-    dw_chunk = np.empty_like(dw)
+    w_x = np.ascontiguousarray(w[:, 1 : 1 + D].T)
+    dw, dw_chunk = np.empty((H4, 1 + D + H), dt), np.empty((H4, 1 + D + H), dt)  # the first chunk writes dw
     dxs = np.empty((D, T, B), dt)
     mm, products = _step_products(w[:, 1 + D :].T, da_gates, dh_prev)  # dh_prev = W_hh.T @ da_t
     one = np.array(1.0, dt)
