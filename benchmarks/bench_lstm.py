@@ -27,53 +27,23 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_lib.numpy import (  # noqa: E402
-    init_lstm_params,
-    lstm_backward,
-    lstm_cell_backward,
-    lstm_cell_forward,
-    lstm_forward,
-)
+from lstm_lib.numpy import fast, init_lstm_params, lstm_backward, lstm_forward  # noqa: E402
 
 SHAPES = [(64, 100, 32, 128), (1, 1000, 8, 64)]  # (B, T, D, H)
 
 
-def numpy_candidate(B, T, D, H, params, dtype):
+def numpy_candidate(B, T, D, H, params, dtype, forward_fn, backward_fn):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((B, T, D)).astype(dtype)
     p = {k: v.astype(dtype) for k, v in params.items()}
     dhs = np.ones((B, T, H), dtype)  # d(sum of outputs)/d(hs)
 
     def forward():
-        lstm_forward(x, None, None, p)
+        forward_fn(x, None, None, p)
 
     def forward_backward():
-        _, _, cache = lstm_forward(x, None, None, p)
-        lstm_backward(dhs, cache)
-
-    return forward, forward_backward
-
-
-def numpy_cells_candidate(B, T, D, H, params, dtype):
-    """A straightforward NumPy LSTM, for scale: one lstm_cell_forward / lstm_cell_backward call per step."""
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((B, T, D)).astype(dtype)
-    p = {k: v.astype(dtype) for k, v in params.items()}
-    zeros = np.zeros((B, H), dtype)
-
-    def forward():
-        h, c, caches = zeros, zeros, []
-        for t in range(T):
-            h, c, cache = lstm_cell_forward(x[:, t], h, c, p)
-            caches.append(cache)
-        return caches
-
-    def forward_backward():
-        dh, dc = zeros, zeros
-        grads = dict.fromkeys(p, 0.0)
-        for cache in reversed(forward()):
-            _, dh, dc, g = lstm_cell_backward(dh + 1.0, dc, cache)  # d(sum of outputs)/dh_t = 1
-            grads = {k: grads[k] + g[k] for k in grads}
+        _, _, cache = forward_fn(x, None, None, p)
+        backward_fn(dhs, cache)
 
     return forward, forward_backward
 
@@ -91,8 +61,9 @@ def candidates(B, T, D, H, device, dtype_name):
     except ImportError as err:
         print(f"  (torch runners unavailable: {err})")
     if device == "cpu":
-        out["lstm_lib.numpy"] = numpy_candidate(B, T, D, H, params, np.dtype(dtype_name))
-        out["numpy, cell by cell (for scale)"] = numpy_cells_candidate(B, T, D, H, params, np.dtype(dtype_name))
+        dt = np.dtype(dtype_name)
+        out["lstm_lib.numpy.fast"] = numpy_candidate(B, T, D, H, params, dt, fast.lstm_forward, fast.lstm_backward)
+        out["lstm_lib.numpy (reference)"] = numpy_candidate(B, T, D, H, params, dt, lstm_forward, lstm_backward)
     return out
 
 

@@ -18,7 +18,7 @@ def test_benchmark_prints_a_ratio_against_nn_lstm_for_each_implementation():
     assert "one thread" in out and "two threads" in out
     rows = re.findall(r"^  (\S.*?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", out, re.M)
     names = {r[0] for r in rows}
-    assert {"nn.LSTM", "lstm_lib.numpy", "numpy, cell by cell (for scale)"} <= names, out
+    assert {"nn.LSTM", "lstm_lib.numpy.fast", "lstm_lib.numpy (reference)"} <= names, out
     assert any(n.startswith("lstm_lib.torch") for n in names), out
     assert len(rows) == 2 * 2 * len(names), out  # every implementation, 2 shapes, 1 and 2 threads
     assert all(float(r[2]) == 1.0 for r in rows if r[0] == "nn.LSTM")

@@ -10,6 +10,7 @@ from lstm_lib.numpy import (
     SGD,
     Adam,
     clip_grad_norm,
+    fast,
     grad_check,
     init_lstm_params,
     init_lstm_stack_params,
@@ -28,27 +29,6 @@ from lstm_lib.numpy import (
 KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
-def cell_unroll(x, h0, c0, p):
-    """Reference: the sequence as repeated calls of the one-step functions."""
-    h, c, caches, hs = h0, c0, [], []
-    for t in range(x.shape[1]):
-        h, c, cache = lstm_cell_forward(x[:, t], h, c, p)
-        hs.append(h)
-        caches.append(cache)
-    return np.stack(hs, axis=1), (h, c), caches
-
-
-def cell_bptt(dhs, caches, dh_n, dc_n):
-    dh, dc = dh_n, dc_n
-    grads = {k: 0.0 for k in KEYS}
-    dxs = []
-    for t in range(len(caches) - 1, -1, -1):
-        dx, dh, dc, g = lstm_cell_backward(dhs[:, t] + dh, dc, caches[t])
-        dxs.append(dx)
-        grads = {k: grads[k] + g[k] for k in KEYS}
-    return np.stack(dxs[::-1], axis=1), dh, dc, grads
-
-
 def random_problem(B, T, D, H, seed=0, dtype=np.float64, scale=1.0):
     rng = np.random.default_rng(seed)
     p = {k: (v * scale).astype(dtype) for k, v in init_lstm_params(D, H, rng=rng).items()}
@@ -58,84 +38,22 @@ def random_problem(B, T, D, H, seed=0, dtype=np.float64, scale=1.0):
     return p, x, h0, c0, rng
 
 
-@pytest.mark.parametrize("B,T,D,H", [(1, 1, 1, 1), (2, 9, 3, 4), (20, 5, 6, 40), (40, 6, 3, 5), (1, 600, 2, 3)])
-def test_sequence_forward_and_backward_equal_repeated_cell_steps(B, T, D, H):
-    p, x, h0, c0, rng = random_problem(B, T, D, H)
-    hs, (h_n, c_n), cache = lstm_forward(x, h0, c0, p)
-    rhs, (rh, rc), caches = cell_unroll(x, h0, c0, p)
-    np.testing.assert_allclose(hs, rhs, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(c_n, rc, rtol=1e-12, atol=1e-14)
-    dhs, dh_n, dc_n = rng.standard_normal((B, T, H)), rng.standard_normal((B, H)), rng.standard_normal((B, H))
-    dx, dh0, dc0, grads = lstm_backward(dhs, cache, dh_n, dc_n)
-    rdx, rdh0, rdc0, rgrads = cell_bptt(dhs, caches, dh_n, dc_n)
-    np.testing.assert_allclose(dx, rdx, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(dh0, rdh0, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(dc0, rdc0, rtol=1e-9, atol=1e-12)
-    for k in KEYS:
-        np.testing.assert_allclose(grads[k], rgrads[k], rtol=1e-9, atol=1e-12, err_msg=k)
+IMPLS = {"reference": (lstm_forward, lstm_backward), "fast": (fast.lstm_forward, fast.lstm_backward)}
+both_impls = pytest.mark.parametrize("impl", IMPLS)
 
 
-def _backward(B, T, D, H, seed=0, dtype=np.float64):
-    p, x, h0, c0, rng = random_problem(B, T, D, H, seed=seed, dtype=dtype)
-    _, _, cache = lstm_forward(x, h0, c0, p)
-    dhs, dh_n, dc_n = (rng.standard_normal(s).astype(dtype) for s in ((B, T, H), (B, H), (B, H)))
-    return lambda: lstm_backward(dhs, cache, dh_n, dc_n)
-
-
-def _assert_same_backward(a, b, rtol=0.0):
-    for u, v in zip(a[:3], b[:3], strict=True):
-        np.testing.assert_allclose(u, v, rtol=rtol, atol=0)
-    for k in KEYS:
-        np.testing.assert_allclose(a[3][k], b[3][k], rtol=rtol, atol=0, err_msg=k)
-
-
-@pytest.mark.parametrize("B,H", [(1, 3), (20, 40)])
-def test_backward_in_chunks_of_steps_equals_one_chunk(monkeypatch, B, H):
-    """The backward pass goes a chunk of steps at a time (factors, then the time loop, then the chunk's share
-    of dx and of the weight gradient); T = 10 in chunks of 4 (4, 4, 2) against one chunk of 10. The weight
-    gradient is then summed in another order, so the two agree to rounding."""
-    from lstm_lib.numpy import layer
-
-    run = _backward(B, 10, 3, H)
-    monkeypatch.setattr(layer, "_CHUNK_BYTES", 10 * B * 6 * H * 8)
-    assert layer._chunk(10, B * 6 * H * 8) == 10
-    whole = run()
-    monkeypatch.setattr(layer, "_CHUNK_BYTES", 4 * B * 6 * H * 8)
-    assert layer._chunk(10, B * 6 * H * 8) == 4
-    _assert_same_backward(run(), whole, rtol=1e-11)
-
-
-def test_backward_results_are_not_overwritten_by_later_calls():
-    """lstm_backward keeps scratch buffers between calls; what it returns must not live in them."""
-    small, big = _backward(3, 5, 2, 4), _backward(6, 9, 3, 7, seed=1)
-    first = small()
-    kept = (*(a.copy() for a in first[:3]), {k: v.copy() for k, v in first[3].items()})
-    big()
-    _backward(3, 5, 2, 4, seed=2, dtype=np.float32)()
-    _assert_same_backward(first, kept)
-    _assert_same_backward(small(), kept)
-
-
-def test_backward_runs_in_several_threads_at_once():
-    from concurrent.futures import ThreadPoolExecutor
-
-    runs = [_backward(8, 30, 3, 70, seed=s) for s in range(4)]
-    alone = [run() for run in runs]
-    with ThreadPoolExecutor(4) as pool:
-        together = list(pool.map(lambda run: run(), runs * 3))
-    for i, result in enumerate(together):
-        _assert_same_backward(result, alone[i % 4], rtol=1e-13)
-
-
-def test_cache_exposes_gates_in_book_notation():
+def test_reference_cache_names_every_step_in_book_notation():
     p, x, h0, c0, _ = random_problem(3, 4, 2, 5)
-    hs, _, cache = lstm_forward(x, h0, c0, p)
-    _, _, caches = cell_unroll(x, h0, c0, p)
-    for name in ("i", "f", "g", "o", "c"):
-        ref = np.stack([getattr(cc, name) for cc in caches], axis=1)
-        np.testing.assert_allclose(getattr(cache, name), ref, rtol=1e-12, atol=1e-14, err_msg=name)
-    np.testing.assert_allclose(cache.h, hs)
+    hs, (h_n, c_n), cache = lstm_forward(x, h0, c0, p)
+    assert len(cache.steps) == 4 and cache.shape == (3, 4, 2, 5)
+    h, c = h0, c0
+    for t, step in enumerate(cache.steps):
+        h, c, _ = lstm_cell_forward(x[:, t], h, c, p)
+        np.testing.assert_array_equal(step.c, c)
+        np.testing.assert_array_equal(cache.f[:, t], step.f)
+    np.testing.assert_array_equal(cache.h, hs)
     np.testing.assert_array_equal(cache.x, x)
+    np.testing.assert_array_equal(c_n, c)
 
 
 def test_cell_backward_passes_grad_check():
@@ -186,7 +104,9 @@ def test_grad_check_reports_a_wrong_gradient():
     assert "weight_hh" in str(res)
 
 
-def test_float32_inputs_give_float32_outputs_and_gradients():
+@both_impls
+def test_float32_inputs_give_float32_outputs_and_gradients(impl):
+    lstm_forward, lstm_backward = IMPLS[impl]
     p, x, h0, c0, rng = random_problem(3, 4, 2, 5, dtype=np.float32)
     hs, (h_n, c_n), cache = lstm_forward(x, h0, c0, p)
     assert hs.dtype == h_n.dtype == c_n.dtype == np.float32
@@ -198,18 +118,22 @@ def test_float32_inputs_give_float32_outputs_and_gradients():
     assert all(g.dtype == np.float32 for g in lstm_cell_backward(h, c, cc)[3].values())
     ref = lstm_forward(x.astype(np.float64), h0, c0, {k: v.astype(np.float64) for k, v in p.items()})[0]
     np.testing.assert_allclose(hs, ref, rtol=1e-5, atol=1e-6)
+    float64_grads = lstm_backward(np.ones((3, 4, 5)), cache, np.ones((3, 5)), np.ones((3, 5)))  # float64 gradients in
+    assert all(g.dtype == np.float32 for g in (*float64_grads[:3], *float64_grads[3].values()))
 
 
-@pytest.mark.parametrize("B,H", [(1, 3), (40, 20)])  # both activation paths of lstm_forward
-def test_saturated_gates_stay_finite_without_warnings(B, H):
+@both_impls
+@pytest.mark.parametrize("B,H", [(1, 3), (40, 20)])  # both activation routes of the fast path
+def test_saturated_gates_stay_finite_without_warnings(impl, B, H):
+    lstm_forward, lstm_backward = IMPLS[impl]
     p, x, h0, c0, _ = random_problem(B, 5, 3, H, scale=1e4)  # pre-activations in the thousands
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         hs, (h_n, c_n), cache = lstm_forward(x, h0, c0, p)
-        rhs = cell_unroll(x, h0, c0, p)[0]
         dx, dh0, dc0, grads = lstm_backward(np.ones_like(hs), cache)
     assert np.all(np.isfinite(hs)) and np.all(np.abs(hs) <= 1)
-    np.testing.assert_allclose(hs, rhs, atol=1e-12)
+    if impl == "fast":  # its one-exp and one-tanh routes against the reference's sigmoid and tanh
+        np.testing.assert_allclose(hs, IMPLS["reference"][0](x, h0, c0, p)[0], atol=1e-12)
     assert all(np.all(np.isfinite(g)) for g in (dx, dh0, dc0, *grads.values()))
 
 
@@ -251,8 +175,10 @@ def test_init_follows_pytorch_layout_range_and_forget_bias():
     assert [s["weight_ih"].shape for s in stack] == [(4 * H, D), (4 * H, H), (4 * H, H)]
 
 
+@both_impls
 @pytest.mark.parametrize("B", [1, 2, 40])
-def test_forward_and_backward_leave_their_inputs_unchanged(B):
+def test_forward_and_backward_leave_their_inputs_unchanged(impl, B):
+    lstm_forward, lstm_backward = IMPLS[impl]
     p, x, h0, c0, _ = random_problem(B, 4, 2, 3)
     before = [a.copy() for a in (x, h0, c0, *p.values())]
     dhs, dh_n = np.ones((B, 4, 3)), np.ones((B, 3))
@@ -264,7 +190,9 @@ def test_forward_and_backward_leave_their_inputs_unchanged(B):
     np.testing.assert_array_equal(dh_n, 1.0)
 
 
-def test_backward_without_dhs_uses_only_the_last_state():
+@both_impls
+def test_backward_without_dhs_uses_only_the_last_state(impl):
+    lstm_forward, lstm_backward = IMPLS[impl]
     p, x, h0, c0, rng = random_problem(2, 3, 2, 4)
     _, _, cache = lstm_forward(x, h0, c0, p)
     dh_n = rng.standard_normal((2, 4))
@@ -274,14 +202,25 @@ def test_backward_without_dhs_uses_only_the_last_state():
     b = lstm_backward(dhs, cache)
     for u, v in zip(a[:3], b[:3], strict=True):
         np.testing.assert_allclose(u, v, rtol=1e-13)
+    for k in KEYS:
+        np.testing.assert_allclose(a[3][k], b[3][k], rtol=1e-13, err_msg=k)
 
 
-def test_one_layer_stack_equals_lstm_forward():
+@pytest.mark.parametrize("use_fast", [True, False])
+def test_one_layer_stack_runs_the_fast_path_by_default_and_the_reference_when_asked(use_fast):
+    lstm_forward, lstm_backward = IMPLS["fast" if use_fast else "reference"]
     p, x, h0, c0, _ = random_problem(2, 3, 2, 4)
-    hs, (h, c), _ = lstm_forward(x, h0, c0, p)
-    shs, (sh, sc), _ = lstm_stack_forward(x, h0[None], c0[None], [p])
+    hs, (h, c), cache = lstm_forward(x, h0, c0, p)
+    kwargs = {} if use_fast else {"fast": False}
+    shs, (sh, sc), scache = lstm_stack_forward(x, h0[None], c0[None], [p], **kwargs)
+    assert type(scache.layers[0]) is type(cache)
     np.testing.assert_array_equal(hs, shs)
     np.testing.assert_array_equal(h, sh[0])
+    dhs = np.ones_like(hs)
+    want, got = lstm_backward(dhs, cache), lstm_stack_backward(dhs, scache)
+    np.testing.assert_array_equal(want[0], got[0])
+    for k in KEYS:
+        np.testing.assert_array_equal(want[3][k], got[3][0][k])
 
 
 def test_training_an_lstm_with_adam_and_clipping_lowers_the_loss():

@@ -5,10 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lstm_lib.numpy import (
+    fast,
     init_lstm_params,
     lstm_backward,
-    lstm_cell_backward,
-    lstm_cell_forward,
     lstm_forward,
     mse_loss,
     sigmoid,
@@ -21,34 +20,26 @@ dims = st.integers(1, 5)
 @settings(max_examples=40, deadline=None)
 @given(B=dims, T=st.integers(1, 8), D=dims, H=dims, seed=st.integers(0, 2**32 - 1),
        dtype=st.sampled_from([np.float64, np.float32]))
-def test_sequence_functions_agree_with_the_cell_for_any_shape(B, T, D, H, seed, dtype):
+def test_sequence_functions_keep_shapes_and_dtype_and_agree_with_the_fast_path(B, T, D, H, seed, dtype):
     rng = np.random.default_rng(seed)
     p = init_lstm_params(D, H, rng=rng, dtype=dtype)
     x = rng.standard_normal((B, T, D)).astype(dtype)
     h0, c0 = rng.standard_normal((B, H)).astype(dtype), rng.standard_normal((B, H)).astype(dtype)
     hs, (h_n, c_n), cache = lstm_forward(x, h0, c0, p)
-    assert hs.shape == (B, T, H) and h_n.shape == c_n.shape == (B, H) and hs.dtype == dtype
+    assert hs.shape == (B, T, H) and h_n.shape == c_n.shape == (B, H) and hs.dtype == c_n.dtype == dtype
+    np.testing.assert_array_equal(h_n, hs[:, -1])
     dhs = rng.standard_normal((B, T, H)).astype(dtype)
     dx, dh0, dc0, grads = lstm_backward(dhs, cache)
-    assert dx.shape == (B, T, D) and dh0.shape == dc0.shape == (B, H)
-    assert {k: v.shape for k, v in grads.items()} == {k: v.shape for k, v in p.items()}
+    assert dx.shape == (B, T, D) and dh0.shape == dc0.shape == (B, H) and dx.dtype == dc0.dtype == dtype
+    assert {k: (v.shape, v.dtype) for k, v in grads.items()} == {k: (v.shape, v.dtype) for k, v in p.items()}
 
     tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
-    h, c, caches = h0, c0, []
-    for t in range(T):
-        h, c, cc = lstm_cell_forward(x[:, t], h, c, p)
-        np.testing.assert_allclose(hs[:, t], h, **tol)
-        caches.append(cc)
-    np.testing.assert_allclose(c_n, c, **tol)
-    dh, dc, total = np.zeros_like(h0), None, None
-    for t in range(T - 1, -1, -1):
-        dxt, dh, dc, g = lstm_cell_backward(dhs[:, t] + dh, dc, caches[t])
-        np.testing.assert_allclose(dx[:, t], dxt, **tol)
-        total = g if total is None else {k: total[k] + g[k] for k in g}
-    np.testing.assert_allclose(dh0, dh, **tol)
-    np.testing.assert_allclose(dc0, dc, **tol)
-    for k in total:
-        np.testing.assert_allclose(grads[k], total[k], **tol)
+    fhs, (fh, fc), fcache = fast.lstm_forward(x, h0, c0, p)
+    np.testing.assert_allclose(fhs, hs, **tol)
+    np.testing.assert_allclose(fc, c_n, **tol)
+    fdx, fdh0, fdc0, fgrads = fast.lstm_backward(dhs, fcache)
+    for a, b in ((fdx, dx), (fdh0, dh0), (fdc0, dc0), *((fgrads[k], grads[k]) for k in grads)):
+        np.testing.assert_allclose(a, b, **tol)
 
 
 @settings(max_examples=50, deadline=None)

@@ -89,7 +89,7 @@ def test_cell_backward_matches_torch_autograd():
         np.testing.assert_allclose(grads[k], tp[k].grad.numpy(), **GRAD_TOL, err_msg=k)
 
 
-# B * H large enough for lstm_forward's exp path, and small for its tanh path.
+# The reference against torch; tests/test_numpy_fast.py holds the fast path to the reference.
 # The last shape spans three chunks of the backward pass (11, 11 and 8 steps of float64 gradients).
 SHAPES = [(1, 1, 1, 1), (2, 7, 3, 5), (1, 50, 4, 8), (24, 6, 5, 32), (40, 30, 3, 48)]
 

@@ -3,8 +3,14 @@
 Conventions: gate order i, f, g, o and PyTorch's parameter layout
 (``weight_ih`` (4H, D), ``weight_hh`` (4H, H), ``bias_ih``, ``bias_hh`` (4H,));
 sequences batch-first, x (B, T, D); float64 by default, float32 kept.
+
+``lstm_forward`` and ``lstm_backward`` are the reference, the loop over time
+that the book derives. ``lstm_lib.numpy.fast`` has the same two functions,
+arranged for speed and tested equal; the stack and the training code use
+those by default.
 """
 
+from . import fast
 from .activations import relu, relu_backward, relu_forward, sigmoid, tanh
 from .cell import CellCache, lstm_cell_backward, lstm_cell_forward
 from .dense import DenseCache, dense_backward, dense_forward
@@ -25,4 +31,5 @@ __all__ = [
     "mse_loss", "softmax_cross_entropy",
     "SGD", "Adam", "clip_grad_norm",
     "grad_check", "GradCheckResult",
+    "fast",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+from ..conventions import PARAM_KEYS
 
 
 def as_float_array(name: str, a) -> np.ndarray:
@@ -88,3 +88,79 @@ def result_dtype(*arrays) -> np.dtype:
     """The floating dtype of a computation on ``arrays`` (float32 stays float32)."""
     dt = np.result_type(*arrays)
     return dt if dt.kind == "f" else np.dtype(np.float64)
+
+
+def _state(name, a, B, H, dt):
+    """An initial state or incoming gradient (B, H) in dtype ``dt``; None gives zeros."""
+    if a is None:
+        return np.zeros((B, H), dt)
+    a = as_float_array(name, a)
+    check_shape(name, a, ("B", "H"), {"B": B, "H": H})
+    return a.astype(dt, copy=False)
+
+
+def check_cell_forward(x, h_prev, c_prev, params):
+    """The arguments of ``lstm_cell_forward``, checked and in one floating dtype.
+
+    Returns (x (B, D), h_prev (B, H), c_prev (B, H), params): new views or
+    arrays, never the caller's dict (so its arrays are never modified).
+    """
+    D, H, p = check_lstm_params(params)
+    x = as_float_array("x", x)
+    sizes = {"D": D, "H": H}
+    check_shape("x", x, ("B", "D"), sizes)
+    h_prev, c_prev = (as_float_array(n, a) for n, a in (("h_prev", h_prev), ("c_prev", c_prev)))
+    check_shape("h_prev", h_prev, ("B", "H"), sizes)
+    check_shape("c_prev", c_prev, ("B", "H"), sizes)
+    dt = result_dtype(x, h_prev, c_prev, *p.values())
+    return (x.astype(dt, copy=False), h_prev.astype(dt, copy=False), c_prev.astype(dt, copy=False),
+            {k: v.astype(dt, copy=False) for k, v in p.items()})
+
+
+def check_cell_backward(dh, dc, cache, cache_type):
+    """The arguments of ``lstm_cell_backward``: dh and dc (B, H) in the cache's dtype, dc zeros if None."""
+    if not isinstance(cache, cache_type):
+        raise ValueError(
+            f"cache must be the {cache_type.__name__} returned by lstm_cell_forward, got {type(cache).__name__}")
+    B, H = cache.c.shape
+    return _state("dh", dh, B, H, cache.c.dtype), _state("dc", dc, B, H, cache.c.dtype)
+
+
+def check_lstm_forward(x, h0, c0, params):
+    """The arguments of ``lstm_forward``, checked and in one floating dtype.
+
+    Returns (x (B, T, D), h0 (B, H), c0 (B, H), params), with zeros for a
+    state given as None.
+    """
+    D, H, p = check_lstm_params(params)
+    x = as_float_array("x", x)
+    sizes = {"D": D, "H": H}
+    check_shape("x", x, ("B", "T", "D"), sizes)
+    B, T = sizes["B"], sizes["T"]
+    if T == 0 or B == 0:
+        raise ValueError(f"x must have at least one sequence and one step, got shape {x.shape}")
+    h0, c0 = (np.zeros((B, H), x.dtype) if a is None else as_float_array(n, a) for n, a in (("h0", h0), ("c0", c0)))
+    check_shape("h0", h0, ("B", "H"), sizes)
+    check_shape("c0", c0, ("B", "H"), sizes)
+    dt = result_dtype(x, h0, c0, *p.values())
+    return (x.astype(dt, copy=False), h0.astype(dt, copy=False), c0.astype(dt, copy=False),
+            {k: v.astype(dt, copy=False) for k, v in p.items()})
+
+
+def check_lstm_backward(dhs, cache, dh_n, dc_n, cache_type):
+    """The arguments of ``lstm_backward``, in the cache's dtype: dhs (B, T, H), dh_n and dc_n (B, H).
+
+    A gradient given as None is zero (dhs then a read-only view of one zero).
+    """
+    if not isinstance(cache, cache_type):
+        raise ValueError(
+            f"cache must be the {cache_type.__name__} returned by lstm_forward, got {type(cache).__name__}")
+    B, T, _, H = cache.shape
+    dt = cache.dtype
+    if dhs is None:
+        dhs = np.broadcast_to(np.zeros((), dt), (B, T, H))
+    else:
+        dhs = as_float_array("dhs", dhs)
+        check_shape("dhs", dhs, ("B", "T", "H"), {"B": B, "T": T, "H": H})
+        dhs = dhs.astype(dt, copy=False)
+    return dhs, _state("dh_n", dh_n, B, H, dt), _state("dc_n", dc_n, B, H, dt)

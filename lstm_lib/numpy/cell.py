@@ -10,8 +10,9 @@ With the four gates stacked in PyTorch's order i, f, g, o:
     c &= f \odot c_{prev} + i \odot g \\
     h &= o \odot \tanh(c)
 
-This is the readable version, one line per equation. ``lstm_forward`` runs the
-same equations over a whole sequence, rearranged for speed.
+One line per equation. ``lstm_forward`` (``layer.py``) runs these two
+functions over a whole sequence; ``fast.py`` computes the same numbers,
+rearranged for speed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_float_array, check_lstm_params, check_shape, result_dtype
+from ._checks import check_cell_backward, check_cell_forward
 from .activations import sigmoid, tanh
 
 
@@ -54,17 +55,7 @@ def lstm_cell_forward(x, h_prev, c_prev, params):
         c: new cell state, (B, H).
         cache: a ``CellCache`` for ``lstm_cell_backward``.
     """
-    D, H, p = check_lstm_params(params)
-    x = as_float_array("x", x)
-    h_prev = as_float_array("h_prev", h_prev)
-    c_prev = as_float_array("c_prev", c_prev)
-    sizes = {"D": D, "H": H}
-    check_shape("x", x, ("B", "D"), sizes)
-    check_shape("h_prev", h_prev, ("B", "H"), sizes)
-    check_shape("c_prev", c_prev, ("B", "H"), sizes)
-    dt = result_dtype(x, h_prev, c_prev, *p.values())
-    x, h_prev, c_prev = (a.astype(dt, copy=False) for a in (x, h_prev, c_prev))
-    p = {k: v.astype(dt, copy=False) for k, v in p.items()}
+    x, h_prev, c_prev, p = check_cell_forward(x, h_prev, c_prev, params)
 
     a = x @ p["weight_ih"].T + p["bias_ih"] + h_prev @ p["weight_hh"].T + p["bias_hh"]
     a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
@@ -87,16 +78,8 @@ def lstm_cell_backward(dh, dc, cache: CellCache):
         dx (B, D), dh_prev (B, H), dc_prev (B, H), and grads: a dict with the
         keys of the parameters (``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``).
     """
-    if not isinstance(cache, CellCache):
-        raise ValueError(f"cache must be the CellCache returned by lstm_cell_forward, got {type(cache).__name__}")
+    dh, dc = check_cell_backward(dh, dc, cache, CellCache)
     x, h_prev, c_prev, i, f, g, o, c, tanh_c, p = cache
-    B, H = c.shape
-    dh = as_float_array("dh", dh)
-    check_shape("dh", dh, ("B", "H"), {"B": B, "H": H})
-    if dc is None:
-        dc = np.zeros_like(c)
-    dc = as_float_array("dc", dc)
-    check_shape("dc", dc, ("B", "H"), {"B": B, "H": H})
 
     # h = o * tanh(c): the gradient reaches o directly and c through tanh.
     do = dh * tanh_c

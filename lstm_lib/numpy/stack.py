@@ -2,6 +2,9 @@
 
 The parameters are a list of per-layer dicts, layer 0 first; h0 and c0, h_n
 and c_n are (L, B, H), as in torch.nn.LSTM(num_layers=L).
+
+The layers run on the fast path (``fast.py``) unless ``fast=False`` asks for
+the reference (``layer.py``); both give the same values.
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import fast as _fast
+from . import layer as _reference
 from ._checks import as_float_array, check_lstm_params, check_shape
-from .layer import LSTMCache, lstm_backward, lstm_forward
+
+_BACKWARD = {_fast.FastLSTMCache: _fast.lstm_backward, _reference.LSTMCache: _reference.lstm_backward}
 
 
 class StackCache(NamedTuple):
-    layers: list  # one LSTMCache per layer, layer 0 first
+    layers: list  # one cache per layer (FastLSTMCache, or LSTMCache with fast=False), layer 0 first
 
 
 def _layer_states(name, a, L, B, H):
@@ -35,7 +41,7 @@ def _check_params_list(params_list):
     return len(params_list)
 
 
-def lstm_stack_forward(x, h0, c0, params_list):
+def lstm_stack_forward(x, h0, c0, params_list, *, fast=True):
     """Run L stacked LSTM layers over a batch of sequences.
 
     Args:
@@ -43,6 +49,8 @@ def lstm_stack_forward(x, h0, c0, params_list):
         h0, c0: initial states, (L, B, H) each, or None for zeros.
         params_list: L parameter dicts; layer 0 has ``weight_ih`` (4H, D), the
             layers above ``weight_ih`` (4H, H).
+        fast: run each layer on the fast path (default) or, with False, on
+            the reference ``lstm_forward``.
 
     Returns:
         hs: hidden states of the top layer, (B, T, H).
@@ -58,6 +66,7 @@ def lstm_stack_forward(x, h0, c0, params_list):
     h0s = _layer_states("h0", h0, L, B, H)
     c0s = _layer_states("c0", c0, L, B, H)
     caches, h_n, c_n = [], [], []
+    lstm_forward = _fast.lstm_forward if fast else _reference.lstm_forward
     out = x
     for l, params in enumerate(params_list):
         try:
@@ -82,7 +91,7 @@ def lstm_stack_backward(dhs, cache: StackCache, dh_n=None, dc_n=None):
         dx (B, T, D), dh0 (L, B, H), dc0 (L, B, H), and a list of per-layer
         gradient dicts (layer 0 first) with the keys of the parameters.
     """
-    if not isinstance(cache, StackCache) or not all(isinstance(c, LSTMCache) for c in cache.layers):
+    if not isinstance(cache, StackCache) or not all(type(c) in _BACKWARD for c in cache.layers):
         raise ValueError(f"cache must be the StackCache returned by lstm_stack_forward, got {type(cache).__name__}")
     L = len(cache.layers)
     B, T, _, H = cache.layers[-1].shape
@@ -91,5 +100,6 @@ def lstm_stack_backward(dhs, cache: StackCache, dh_n=None, dc_n=None):
     grads, dh0, dc0 = [None] * L, [None] * L, [None] * L
     d = dhs
     for l in range(L - 1, -1, -1):
-        d, dh0[l], dc0[l], grads[l] = lstm_backward(d, cache.layers[l], dh_ns[l], dc_ns[l])
+        layer_backward = _BACKWARD[type(cache.layers[l])]
+        d, dh0[l], dc0[l], grads[l] = layer_backward(d, cache.layers[l], dh_ns[l], dc_ns[l])
     return d, np.stack(dh0), np.stack(dc0), grads
