@@ -1,9 +1,19 @@
-"""lstm_lib.torch.functional: the hand-written layer backward, checked by gradcheck and autograd."""
+"""lstm_lib.torch.functional: the hand-written layer backward, checked by gradcheck; the docstrings.
+
+The fast layer against the reference layer, and the reference against
+torch.nn.LSTM, are in test_torch_reference.py.
+"""
+
+import inspect
+import pydoc
 
 import pytest
 
 torch = pytest.importorskip("torch", reason="lstm_lib.torch needs PyTorch (pip install '.[torch]')")
 
+import lstm_lib.torch as lt  # noqa: E402
+from lstm_lib.conventions import EQUATIONS  # noqa: E402
+from lstm_lib.torch import functional, interop, modules  # noqa: E402
 from lstm_lib.torch.functional import LSTMLayerFunction, lstm_cell, lstm_layer  # noqa: E402
 
 T, B, D, H, P = 4, 2, 3, 5, 2
@@ -20,17 +30,6 @@ def layer_inputs(proj, bias=True, seed=0):
             leaf(4 * H) if bias else None, leaf(P, H) if proj else None)
 
 
-def unrolled_layer(x, h0, c0, weight_ih, weight_hh, bias, weight_hr, reverse):
-    """The same layer with plain autograd: lstm_cell step by step."""
-    h, c = h0, c0
-    outs = [None] * x.shape[0]
-    for t in (reversed(range(x.shape[0])) if reverse else range(x.shape[0])):
-        m, c = lstm_cell(x[t], h, c, weight_ih, weight_hh, bias, None)
-        h = m if weight_hr is None else m @ weight_hr.t()  # lstm_cell gives o * tanh(c)
-        outs[t] = h
-    return torch.stack(outs), h, c
-
-
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("proj", [False, True])
 @pytest.mark.parametrize("bias", [True, False])
@@ -38,21 +37,6 @@ def test_layer_backward_passes_gradcheck(reverse, proj, bias):
     inputs = layer_inputs(proj, bias)
     assert torch.autograd.gradcheck(
         lambda *a: LSTMLayerFunction.apply(*a, reverse), inputs, eps=1e-6, atol=1e-8)
-
-
-@pytest.mark.parametrize("reverse", [False, True])
-@pytest.mark.parametrize("proj", [False, True])
-def test_layer_matches_the_step_by_step_autograd_version(reverse, proj):
-    inputs = layer_inputs(proj, seed=1)
-    x, h0, c0, w_ih, w_hh, bias, w_hr = inputs
-    out, h_n, c_n = lstm_layer(x, h0, c0, w_ih, w_hh, bias, None, w_hr, reverse=reverse)
-    rout, rh_n, rc_n = unrolled_layer(*inputs, reverse)
-    wo, wh, wc = torch.randn_like(out), torch.randn_like(h_n), torch.randn_like(c_n)
-    leaves = [t for t in inputs if t is not None]
-    g = torch.autograd.grad((out * wo).sum() + (h_n * wh).sum() + (c_n * wc).sum(), leaves)
-    rg = torch.autograd.grad((rout * wo).sum() + (rh_n * wh).sum() + (rc_n * wc).sum(), leaves)
-    for a, b in zip((out, h_n, c_n) + g, (rout, rh_n, rc_n) + rg, strict=True):
-        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
 
 def test_layer_with_one_step_and_one_unit_passes_gradcheck():
@@ -87,3 +71,21 @@ def test_layer_does_not_modify_its_inputs():
     (out.sum() + c_n.sum()).backward()
     for a, b in zip([t for t in inputs if t is not None], before, strict=True):
         assert torch.equal(a.detach(), b)
+
+
+EQUATION_LINES = [line.strip() for line in EQUATIONS.strip().splitlines()]
+
+
+@pytest.mark.parametrize("documented", [lt.LSTM, lt.LSTMCell, functional], ids=lambda d: d.__name__)
+def test_help_shows_the_gate_equations(documented):
+    text = pydoc.render_doc(documented, renderer=pydoc.plaintext)
+    assert "{EQUATIONS}" not in text
+    for line in EQUATION_LINES:
+        assert line in text
+
+
+@pytest.mark.parametrize("module", [functional, modules, interop], ids=lambda m: m.__name__)
+def test_the_equations_text_is_written_only_in_the_conventions(module):
+    """A second copy could drift from the first: the docstrings are filled from conventions.EQUATIONS."""
+    source = inspect.getsource(module)
+    assert not [line for line in EQUATION_LINES if "_t =" in line and line in source]

@@ -8,15 +8,22 @@ torch = pytest.importorskip("torch", reason="lstm_lib.torch needs PyTorch (pip i
 from torch import nn  # noqa: E402
 
 import lstm_lib.torch as lt  # noqa: E402
+from lstm_lib import conventions  # noqa: E402
 from lstm_lib.numpy import (  # noqa: E402
     init_lstm_params,
     init_lstm_stack_params,
     lstm_backward,
     lstm_forward,
 )
+from lstm_lib.torch import interop  # noqa: E402
 
 B, T, D, H = 3, 5, 4, 6
 KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def test_param_keys_are_the_shared_convention():
+    assert interop.PARAM_KEYS == KEYS
+    assert interop.PARAM_KEYS is conventions.PARAM_KEYS
 
 
 def stack_forward():
@@ -171,11 +178,27 @@ def test_load_rejects_a_wrong_number_of_layers_and_wrong_keys():
         lt.to_numpy_params(nn.GRU(D, H))
 
 
-def test_a_module_without_bias_exports_zero_biases_and_accepts_only_zeros():
-    cell = lt.LSTMCell(D, H, bias=False)
-    params = lt.to_numpy_params(cell)
+@pytest.mark.parametrize("module_class", [lt.LSTMCell, nn.LSTMCell, lt.LSTM, nn.LSTM])
+def test_a_module_without_bias_exports_zero_biases_and_accepts_only_zeros(module_class):
+    module = module_class(D, H, bias=False)
+    exported = lt.to_numpy_params(module)
+    params = exported if isinstance(exported, dict) else exported[0]
+    assert params["bias_ih"].shape == params["bias_hh"].shape == (4 * H,)
     assert not params["bias_ih"].any() and not params["bias_hh"].any()
-    lt.load_numpy_params(cell, params)
+    lt.load_numpy_params(module, exported)
     params["bias_ih"][0] = 1.0
     with pytest.raises(ValueError, match="bias=False"):
-        lt.load_numpy_params(cell, params)
+        lt.load_numpy_params(module, exported)
+
+
+@pytest.mark.parametrize("module_class", [lt.LSTMCell, nn.LSTMCell, lt.LSTM, nn.LSTM])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
+def test_zero_biases_of_a_module_without_bias_have_the_weights_dtype(module_class, dtype):
+    module = module_class(D, H, bias=False).to(dtype)
+    params = lt.to_numpy_params(module)
+    layer = params if isinstance(params, dict) else params[0]
+    want = np.dtype(np.float64 if dtype == torch.float64 else np.float32)
+    assert {key: a.dtype for key, a in layer.items()} == dict.fromkeys(KEYS, want)
+    asked = lt.to_numpy_params(module, dtype=np.float16)
+    asked = asked if isinstance(asked, dict) else asked[0]
+    assert {key: a.dtype for key, a in asked.items()} == dict.fromkeys(KEYS, np.dtype(np.float16))

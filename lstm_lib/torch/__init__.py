@@ -3,14 +3,15 @@
 - :class:`LSTMCell`, :class:`LSTM`: drop-ins for ``torch.nn.LSTMCell`` and
   ``torch.nn.LSTM`` (same arguments, outputs, ``state_dict`` keys and
   initialisation), on whatever device and dtype their parameters have.
-- :func:`lstm_cell`, :func:`lstm_layer`: the same model as functions of tensors
-  (:mod:`lstm_lib.torch.functional`); ``lstm_layer`` runs a whole layer through
-  a hand-written backward pass.
+- :func:`lstm_cell`, :func:`lstm_layer_reference`, :func:`lstm_layer`: the same
+  model as functions of tensors (:mod:`lstm_lib.torch.functional`):
+  ``lstm_layer_reference`` is a readable loop of cells with autograd's
+  backward, ``lstm_layer`` the same layer with a hand-written backward pass.
 - :func:`to_numpy_params`, :func:`load_numpy_params`: parameters to and from
   ``lstm_lib.numpy``'s dicts (:mod:`lstm_lib.torch.interop`).
 """
 
-from .functional import LSTMLayerFunction, lstm_cell, lstm_layer
+from .functional import LSTMLayerFunction, lstm_cell, lstm_layer, lstm_layer_reference
 from .interop import load_numpy_params, to_numpy_params
 from .modules import LSTM, LSTMCell, LSTMInputError
 
@@ -21,6 +22,7 @@ __all__ = [
     "LSTMLayerFunction",
     "lstm_cell",
     "lstm_layer",
+    "lstm_layer_reference",
     "load_numpy_params",
     "to_numpy_params",
 ]

@@ -3,25 +3,22 @@ r"""The LSTM as functions of tensors: one step, and one layer over a whole seque
 The gate equations, for input :math:`x_t`, previous hidden state :math:`h_{t-1}`
 and previous cell state :math:`c_{t-1}`, gate order i, f, g, o:
 
-.. math::
-    \begin{array}{ll}
-    i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \\
-    f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) \\
-    g_t = \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \\
-    o_t = \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) \\
-    c_t = f_t \odot c_{t-1} + i_t \odot g_t \\
-    h_t = o_t \odot \tanh(c_t)
-    \end{array}
+{EQUATIONS}
 
 With a projection (``weight_hr``, shape (P, H)), :math:`h_t = W_{hr}(o_t \odot \tanh(c_t))`.
 
 :func:`lstm_cell` is one step, written with ordinary autograd operations.
-:func:`lstm_layer` runs one layer over a sequence in
-:class:`LSTMLayerFunction`, whose backward is written by hand. It computes the
-input part of every gate for all steps with one matrix product; per step, the
-forward and the backward pass each do one matrix product and a few in-place
-element-wise operations; each weight gradient is one matrix product over all
-steps. Autograd then sees one node per layer instead of a dozen per step.
+:func:`lstm_layer_reference` is one layer over a sequence: a loop of
+:func:`lstm_cell` over time, whose backward pass autograd derives. It is the
+ground truth that the fast path is tested against.
+
+:func:`lstm_layer` is the fast path, the same function with the same
+arguments, run in :class:`LSTMLayerFunction`, whose backward is written by
+hand. It computes the input part of every gate for all steps with one matrix
+product; per step, the forward and the backward pass each do one matrix
+product and a few in-place element-wise operations; each weight gradient is
+one matrix product over all steps. Autograd then sees one node per layer
+instead of a dozen per step.
 """
 
 from __future__ import annotations
@@ -30,7 +27,12 @@ import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
-__all__ = ["lstm_cell", "lstm_layer", "LSTMLayerFunction"]
+from ..conventions import to_fast_gate_order
+from ._docs import fill_equations
+
+__doc__ = fill_equations(__doc__)
+
+__all__ = ["lstm_cell", "lstm_layer_reference", "lstm_layer", "LSTMLayerFunction"]
 
 
 def lstm_cell(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
@@ -38,14 +40,15 @@ def lstm_cell(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih=None, bias_hh=Non
 
     Args:
         x: input, shape (B, D).
-        h_prev: previous hidden state, shape (B, H).
+        h_prev: previous hidden state, shape (B, H), or (B, P) in a layer with a projection.
         c_prev: previous cell state, shape (B, H).
         weight_ih: shape (4H, D), rows for the gates i, f, g, o.
-        weight_hh: shape (4H, H).
+        weight_hh: shape (4H, H), or (4H, P) in a layer with a projection.
         bias_ih, bias_hh: shape (4H,), or None.
 
     Returns:
-        ``(h, c)``, each of shape (B, H).
+        ``(h, c)``, each of shape (B, H); h is :math:`o_t \odot \tanh(c_t)`,
+        before any projection.
     """
     gates = F.linear(x, weight_ih, bias_ih) + F.linear(h_prev, weight_hh, bias_hh)
     i, f, g, o = gates.chunk(4, dim=-1)
@@ -55,9 +58,13 @@ def lstm_cell(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih=None, bias_hh=Non
     return h, c
 
 
-def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, weight_hr=None,
-               reverse=False):
-    r"""One LSTM layer, one direction, over a whole time-major sequence.
+def lstm_layer_reference(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None,
+                         weight_hr=None, reverse=False):
+    r"""One LSTM layer, one direction, over a whole time-major sequence: the readable version.
+
+    A loop over time that calls :func:`lstm_cell` at every step; autograd
+    derives the backward pass. :func:`lstm_layer` computes the same function,
+    faster, and is tested against this one.
 
     Args:
         x: input, shape (T, B, D).
@@ -74,6 +81,26 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, weig
         ``(out, h_n, c_n)``: out (T, B, P or H), the hidden state at every step;
         h_n (B, P or H) and c_n (B, H), the state after the last step run.
     """
+    T = x.shape[0]
+    h, c = h0, c0
+    hs = [None] * T
+    for t in reversed(range(T)) if reverse else range(T):
+        h, c = lstm_cell(x[t], h, c, weight_ih, weight_hh, bias_ih, bias_hh)
+        if weight_hr is not None:
+            h = F.linear(h, weight_hr)  # h_t = W_hr (o_t * tanh(c_t)): P features instead of H
+        hs[t] = h
+    return torch.stack(hs), h, c
+
+
+def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, weight_hr=None,
+               reverse=False):
+    r"""One LSTM layer, one direction, over a whole time-major sequence: the fast path.
+
+    The same function as :func:`lstm_layer_reference`, with the same arguments
+    and results. When a gradient is needed it runs in
+    :class:`LSTMLayerFunction`, whose backward is written by hand; otherwise
+    in the same forward loop, without keeping every step's gates.
+    """
     # The two biases only ever appear summed, so they are added once, outside the loop.
     if bias_ih is not None and bias_hh is not None:
         bias = bias_ih + bias_hh
@@ -88,26 +115,16 @@ def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, weig
     return out, h_n, c_n
 
 
-def _roll_gates(w, H, back=False):
-    """Rows i, f, g, o -> o, i, f, g (or back).
-
-    In that order the three sigmoid gates are one contiguous block (one
-    ``sigmoid_`` per step), and so are the three gates whose gradient is
-    scaled by dc (i, f, g) in the backward pass.
-    """
-    return None if w is None else w.roll(-H if back else H, 0)
-
-
 def _forward_loop(x, h0, c0, weight_ih, weight_hh, bias, weight_hr, reverse, keep):
     """The forward recurrence. With ``keep``, every step's gates and cell states are kept.
 
     Returns ``(gates, c_all, out, h_n, c_n)``; gates (T, B, 4H) holds the
-    activated gates in the rolled order o, i, f, g, and c_all (T, B, H) the
+    activated gates in the fast order o, i, f, g, and c_all (T, B, H) the
     cell states (both None without ``keep``).
     """
     T = x.shape[0]
     H = weight_hh.shape[0] // 4
-    w_ih, w_hh, b = (_roll_gates(w, H) for w in (weight_ih, weight_hh, bias))
+    w_ih, w_hh, b = (to_fast_gate_order(w, H) for w in (weight_ih, weight_hh, bias))
     w_hh_t = w_hh.t()
     w_hr_t = weight_hr.t() if weight_hr is not None else None
     # The input's share of every gate at every step, with one matrix product;
@@ -210,7 +227,7 @@ class LSTMLayerFunction(torch.autograd.Function):
         ifg_steps = dgates.view(T, B, 4, H)[:, :, 1:].unbind(0)
         f_steps, dc_dm_steps = f.unsqueeze(2).unbind(0), dc_dm.unsqueeze(2).unbind(0)
         dout_steps = dout.unbind(0)
-        w_hh = _roll_gates(weight_hh, H)
+        w_hh = to_fast_gate_order(weight_hh, H)
         dh_3d = torch.add(dout_steps[order[0]], dh_n).unsqueeze(1)  # (B, 1, P)
         dh = dh_3d.view(B, -1)
         dc = dc_n.unsqueeze(1)
@@ -240,13 +257,13 @@ class LSTMLayerFunction(torch.autograd.Function):
         da = dgates.view(T * B, H4)
         dx = dweight_ih = dweight_hh = dbias = dweight_hr = None
         if need[0]:
-            dx = torch.mm(da, _roll_gates(weight_ih, H)).view(T, B, -1)
+            dx = torch.mm(da, to_fast_gate_order(weight_ih, H)).view(T, B, -1)
         if need[3]:
-            dweight_ih = _roll_gates(torch.mm(da.t(), x.reshape(T * B, -1)), H, back=True)
+            dweight_ih = to_fast_gate_order(torch.mm(da.t(), x.reshape(T * B, -1)), H, back=True)
         if need[4]:
-            dweight_hh = _roll_gates(torch.mm(da.t(), h_prev_all.view(T * B, -1)), H, back=True)
+            dweight_hh = to_fast_gate_order(torch.mm(da.t(), h_prev_all.view(T * B, -1)), H, back=True)
         if need[5]:
-            dbias = _roll_gates(da.sum(0), H, back=True)
+            dbias = to_fast_gate_order(da.sum(0), H, back=True)
         if weight_hr is not None and need[6]:
             m_all = o * tanh_c_all
             dweight_hr = torch.mm(dh_all.view(T * B, -1).t(), m_all.view(T * B, H))

@@ -21,11 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..conventions import PARAM_KEYS
 from .modules import LSTM, LSTMCell
 
 __all__ = ["to_numpy_params", "load_numpy_params", "PARAM_KEYS"]
-
-PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 _CELLS = (LSTMCell, nn.LSTMCell)
 _LSTMS = (LSTM, nn.LSTM)
@@ -52,7 +51,8 @@ def _kind(module):
 def _layer_tensors(module, layer):
     """The module's four parameters of one layer, as {numpy key: tensor or None}."""
     suffix = "" if isinstance(module, _CELLS) else f"_l{layer}"
-    return {key: getattr(module, key + suffix) for key in PARAM_KEYS}
+    # An LSTM built with bias=False has no bias attributes at all (a cell has them, as None).
+    return {key: getattr(module, key + suffix, None) for key in PARAM_KEYS}
 
 
 def to_numpy_params(module, dtype=None):
@@ -75,9 +75,10 @@ def to_numpy_params(module, dtype=None):
 
     def layer_dict(layer):
         params = {}
-        for key, t in _layer_tensors(module, layer).items():
-            if t is None:  # bias=False: the same function as zero biases
-                t = torch.zeros(4 * module.hidden_size)
+        tensors = _layer_tensors(module, layer)
+        for key, t in tensors.items():
+            if t is None:  # bias=False: the same function as zero biases, in the weights' dtype
+                t = tensors["weight_ih"].new_zeros(4 * module.hidden_size)
             a = t.detach().to("cpu")
             if a.dtype == torch.bfloat16 or a.dtype == torch.float16:
                 a = a.float()

@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from .functional import lstm_cell, lstm_layer
+from ._docs import with_equations
+from .functional import lstm_cell, lstm_layer, lstm_layer_reference
 
 __all__ = ["LSTMCell", "LSTM", "LSTMInputError"]
 
@@ -57,6 +58,18 @@ def _check_hx(hx, who):
     return hx
 
 
+def _reset_parameters(module):
+    r"""Every parameter of ``module`` from :math:`\mathcal{U}(-k, k)`, :math:`k = 1/\sqrt{H}`.
+
+    PyTorch's initialisation for its LSTMs. Parameters are drawn in
+    registration order, so that the same seed gives the same numbers as
+    ``torch.nn``'s modules.
+    """
+    k = 1.0 / math.sqrt(module.hidden_size)
+    for weight in module.parameters():
+        nn.init.uniform_(weight, -k, k)
+
+
 def _check_sizes(input_size, hidden_size):
     for name, n in (("input_size", input_size), ("hidden_size", hidden_size)):
         if isinstance(n, bool) or not isinstance(n, numbers.Integral):
@@ -67,18 +80,14 @@ def _check_sizes(input_size, hidden_size):
         raise ValueError(f"input_size must be non-negative, got {input_size}")
 
 
+@with_equations
 class LSTMCell(nn.Module):
     r"""One LSTM step: a drop-in for ``torch.nn.LSTMCell``.
 
-    .. math::
-        \begin{array}{ll}
-        i = \sigma(W_{ii} x + b_{ii} + W_{hi} h + b_{hi}) \\
-        f = \sigma(W_{if} x + b_{if} + W_{hf} h + b_{hf}) \\
-        g = \tanh(W_{ig} x + b_{ig} + W_{hg} h + b_{hg}) \\
-        o = \sigma(W_{io} x + b_{io} + W_{ho} h + b_{ho}) \\
-        c' = f \odot c + i \odot g \\
-        h' = o \odot \tanh(c')
-        \end{array}
+    From the input :math:`x_t` and the state :math:`(h_{t-1}, c_{t-1})`, the
+    next state :math:`(h_t, c_t)`:
+
+    {EQUATIONS}
 
     where :math:`\sigma` is the sigmoid function and :math:`\odot` the
     elementwise product.
@@ -128,10 +137,7 @@ class LSTMCell(nn.Module):
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
-        k = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            nn.init.uniform_(weight, -k, k)
+    reset_parameters = _reset_parameters
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -171,20 +177,13 @@ class LSTMCell(nn.Module):
         return h, c
 
 
+@with_equations
 class LSTM(nn.Module):
     r"""A multi-layer LSTM over sequences: a drop-in for ``torch.nn.LSTM``.
 
     For each element of the input sequence, each layer computes
 
-    .. math::
-        \begin{array}{ll}
-        i_t = \sigma(W_{ii} x_t + b_{ii} + W_{hi} h_{t-1} + b_{hi}) \\
-        f_t = \sigma(W_{if} x_t + b_{if} + W_{hf} h_{t-1} + b_{hf}) \\
-        g_t = \tanh(W_{ig} x_t + b_{ig} + W_{hg} h_{t-1} + b_{hg}) \\
-        o_t = \sigma(W_{io} x_t + b_{io} + W_{ho} h_{t-1} + b_{ho}) \\
-        c_t = f_t \odot c_{t-1} + i_t \odot g_t \\
-        h_t = o_t \odot \tanh(c_t)
-        \end{array}
+    {EQUATIONS}
 
     where :math:`h_t` is the hidden state at time t, :math:`c_t` the cell
     state, :math:`x_t` the input (for layers after the first, the previous
@@ -240,7 +239,14 @@ class LSTM(nn.Module):
     Rows of the (4H, ...) weights and biases are the gates in order i, f, g, o.
     Every parameter is initialised from :math:`\mathcal{U}(-k, k)` with
     :math:`k = 1/\sqrt{H}`, as in PyTorch.
+
+    Each layer runs in the fast :func:`~lstm_lib.torch.functional.lstm_layer`.
+    Set ``fast = False`` on a module to run it in
+    :func:`~lstm_lib.torch.functional.lstm_layer_reference` instead, a plain
+    loop of cells with autograd's backward: the same results, more slowly.
     """
+
+    fast = True
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
@@ -303,10 +309,7 @@ class LSTM(nn.Module):
     def _param_name(kind, layer, direction):
         return f"{kind}_l{layer}{'_reverse' if direction == 1 else ''}"
 
-    def reset_parameters(self):
-        k = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            nn.init.uniform_(weight, -k, k)
+    reset_parameters = _reset_parameters
 
     @property
     def _flat_weights(self):
@@ -394,6 +397,7 @@ class LSTM(nn.Module):
     def forward(self, input, hx=None):
         x, h0, c0, batched = self._check_input(input, hx)
         N = self._num_directions
+        layer_fn = lstm_layer if self.fast else lstm_layer_reference
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0 and self.training:
@@ -401,8 +405,8 @@ class LSTM(nn.Module):
             outs = []
             for direction in range(N):
                 k = layer * N + direction
-                out, h, c = lstm_layer(x, h0[k], c0[k], *self._layer_params(layer, direction),
-                                       reverse=direction == 1)
+                out, h, c = layer_fn(x, h0[k], c0[k], *self._layer_params(layer, direction),
+                                     reverse=direction == 1)
                 outs.append(out)
                 h_n.append(h)
                 c_n.append(c)
