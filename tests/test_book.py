@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 HTML = ROOT / "_build" / "html"
 CHAPTERS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
+# Advanced chapters, after the core ones: no exercise notebook of their own.
+ADVANCED = [BOOK / "fast_numpy_lstm.ipynb"]
 NOTEBOOKS = sorted([*BOOK.rglob("*.ipynb"), *(ROOT / "solutions").glob("*.ipynb"),
                     *(ROOT / "exercises").glob("*.ipynb")])
 REQUIRE_BROWSER = os.environ.get("LSTM_COURSE_REQUIRE_BROWSER") == "1"
@@ -108,7 +110,19 @@ def test_chapter_has_goals_summary_and_an_exercise_with_its_solution(chapter):
     assert (ROOT / "solutions" / f"{chapter.stem}.ipynb").exists()
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", ADVANCED, ids=lambda p: p.stem)
+def test_advanced_chapter_has_goals_and_summary_and_comes_after_the_core_chapters(chapter):
+    nb = nbformat.read(chapter, as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and "After this chapter you can" in nb.cells[0].source
+    assert "## Summary" in _markdown(chapter)
+    toc = _yaml("_toc.yml")
+    listed = _toc_files(toc.get("parts"))
+    page = _rel(chapter.with_suffix(""))
+    assert page in listed
+    assert all(listed.index(page) > listed.index(_rel(c.with_suffix(""))) for c in CHAPTERS)
+
+
+@pytest.mark.parametrize("chapter", [*CHAPTERS, *ADVANCED], ids=lambda p: p.stem)
 def test_chapter_figures_label_their_axes(chapter):
     nb = nbformat.read(chapter, as_version=4)
     for cell in nb.cells:
