@@ -158,19 +158,10 @@ class FastLSTMCache:
 
 
 def lstm_forward(x, h0, c0, params):
-    """Run one LSTM layer over a batch of sequences.
+    """``lstm_lib.numpy.lstm_forward``, fast: the same arguments and results.
 
-    Args:
-        x: inputs, (B, T, D), batch-first.
-        h0: initial hidden state, (B, H), or None for zeros.
-        c0: initial cell state, (B, H), or None for zeros.
-        params: dict with ``weight_ih`` (4H, D), ``weight_hh`` (4H, H),
-            ``bias_ih`` (4H,), ``bias_hh`` (4H,), gate order i, f, g, o.
-
-    Returns:
-        hs: hidden states of every step, (B, T, H).
-        (h_n, c_n): the last hidden and cell state, each (B, H).
-        cache: a ``FastLSTMCache`` for ``lstm_backward``.
+    x (B, T, D), h0 and c0 (B, H) or None, params in PyTorch's layout; returns
+    hs (B, T, H), (h_n, c_n), and a ``FastLSTMCache`` for this module's ``lstm_backward``.
     """
     x, h0, c0, p = check_lstm_forward(x, h0, c0, params)
     (B, T, D), H, dt = x.shape, h0.shape[1], x.dtype
@@ -301,18 +292,10 @@ _workspace = _Workspace()
 
 
 def lstm_backward(dhs, cache: FastLSTMCache, dh_n=None, dc_n=None):
-    """Backpropagation through time for one LSTM layer.
+    """``lstm_lib.numpy.lstm_backward``, fast: the same arguments and results.
 
-    Args:
-        dhs: gradient of the loss with respect to every hidden state, (B, T, H)
-            (None means zero, e.g. when only h_n feeds the loss).
-        cache: from ``lstm_forward``.
-        dh_n: gradient with respect to the last hidden state, (B, H), or None.
-        dc_n: gradient with respect to the last cell state, (B, H), or None.
-
-    Returns:
-        dx (B, T, D), dh0 (B, H), dc0 (B, H), and grads: a dict with keys
-        ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
+    dhs (B, T, H) or None, the ``FastLSTMCache`` of this module's ``lstm_forward``,
+    dh_n and dc_n (B, H) or None; returns dx (B, T, D), dh0, dc0 (B, H) and grads.
     """
     dhs, dh_n, dc_n = check_lstm_backward(dhs, cache, dh_n, dc_n, FastLSTMCache)
     B, T, D, H = cache.shape
