@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from lstm_lib.grading.assign import BEGIN, END, AssignError, assign, assign_notebook, strip_solutions
+from lstm_lib.grading.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -175,3 +180,95 @@ def test_assign_writes_nothing_when_a_notebook_is_broken(tmp_path):
     with pytest.raises(AssignError, match="02_bad"):
         assign(source, tmp_path / "exercises")
     assert not (tmp_path / "exercises").exists()
+
+
+def _run_assign(source, dest, *, in_process=True):
+    """``lstm-course assign``: in this process (fast), or as a command (the real thing)."""
+    argv = ["assign", "--source", str(source), "--dest", str(dest)]
+    if not in_process:
+        return subprocess.run([sys.executable, "-m", "lstm_lib.grading.cli", *argv],
+                              capture_output=True, text=True, timeout=120, cwd=ROOT)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
+def _solutions_with(tmp_path, files: dict) -> Path:
+    source = tmp_path / "solutions"
+    source.mkdir()
+    for name, content in files.items():
+        if isinstance(content, str):
+            (source / name).write_text(content)
+        else:
+            nbformat.write(content, source / name)
+    return source
+
+
+GOOD = _notebook_with("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION")
+
+
+@pytest.mark.parametrize(
+    "files, culprit, problem",
+    [
+        ({"01_good.ipynb": GOOD, "02_open.ipynb": _notebook_with("def f():\n    ### BEGIN SOLUTION\n    x = 1")},
+         "02_open.ipynb", "cell 0, line 2: ### BEGIN SOLUTION is never closed"),
+        ({"03_stray.ipynb": _notebook_with("x = 1\n### END SOLUTION")},
+         "03_stray.ipynb", "line 2: ### END SOLUTION without a ### BEGIN SOLUTION"),
+        ({"04_nested.ipynb": _notebook_with("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION")},
+         "04_nested.ipynb", "inside another solution region"),
+        ({"05_json.ipynb": '{"cells": [', "06_fine.ipynb": GOOD}, "05_json.ipynb", "not valid JSON"),
+        ({"07_empty.ipynb": ""}, "07_empty.ipynb", "empty"),
+        ({"08_list.ipynb": "[1, 2]"}, "08_list.ipynb", "not a Jupyter notebook"),
+        ({"09_bad.ipynb": '{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, '
+                          '"nbformat_minor": 5}'}, "09_bad.ipynb", "not a valid notebook"),
+    ],
+    ids=["unclosed", "stray-end", "nested", "invalid-json", "empty", "not-a-notebook", "invalid-cell"],
+)
+def test_assign_reports_a_broken_solution_in_one_line_with_exit_code_2(tmp_path, files, culprit, problem):
+    source = _solutions_with(tmp_path, files)
+    proc = _run_assign(source, tmp_path / "exercises")
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().split("\n")
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"lstm-course assign: {source / culprit}: "), lines[0]
+    assert problem in lines[0]
+    assert not (tmp_path / "exercises").exists(), "nothing is written when a solution is broken"
+
+
+@pytest.mark.parametrize("case", ["missing-source", "source-is-a-file", "no-notebooks", "dest-is-a-file",
+                                  "dest-is-source"])
+def test_assign_reports_a_missing_or_wrong_folder_in_one_line_with_exit_code_2(tmp_path, case):
+    source, dest = tmp_path / "solutions", tmp_path / "exercises"
+    if case != "missing-source":
+        source.mkdir()
+    if case == "source-is-a-file":
+        source.rmdir()
+        source.write_text("not a folder")
+    if case in ("dest-is-a-file", "dest-is-source"):
+        nbformat.write(GOOD, source / "01_good.ipynb")
+    if case == "dest-is-a-file":
+        dest.write_text("not a folder")
+    if case == "dest-is-source":
+        dest = source
+    proc = _run_assign(source, dest)
+    named = dest if case.startswith("dest") else source
+    expected = {"missing-source": "no such folder", "source-is-a-file": "not a folder",
+                "no-notebooks": "no notebooks", "dest-is-a-file": "exists and is not a folder",
+                "dest-is-source": "the exercises would overwrite the solutions"}[case]
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip() == proc.stderr.strip().split("\n")[0]
+    assert proc.stderr.startswith(f"lstm-course assign: {named}: {expected}"), proc.stderr
+    if case == "dest-is-source":
+        assert "### BEGIN SOLUTION" in (source / "01_good.ipynb").read_text(), "the solution is untouched"
+
+
+def test_assign_command_says_what_it_wrote_and_broken_input_gives_no_traceback(tmp_path):
+    proc = _run_assign(tmp_path / "nowhere", tmp_path / "exercises", in_process=False)
+    assert proc.returncode == 2 and proc.stderr == f"lstm-course assign: {tmp_path / 'nowhere'}: no such folder\n"
+    proc = _run_assign(SOLUTIONS, tmp_path / "exercises", in_process=False)
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))
+    assert f"wrote {len(names)} exercise notebook(s)" in proc.stdout
+    assert sorted(p.name for p in (tmp_path / "exercises").glob("*.ipynb")) == names

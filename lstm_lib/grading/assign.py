@@ -24,6 +24,7 @@ what the solution printed. The output is a pure function of the input, so
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 
@@ -40,7 +41,8 @@ _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(")
 
 
 class AssignError(ValueError):
-    """A solution notebook whose markers do not pair up."""
+    """What stops ``assign``: a missing folder, a notebook that cannot be read, markers that
+    do not pair up. Its text is one line that names the file, for the command line to print."""
 
 
 def _enclosing_function(lines: list[str], index: int, indent: str) -> str | None:
@@ -113,10 +115,14 @@ def assign_notebook(nb):
 
 
 def _set_exercise(nb, stem: str, path: Path) -> None:
-    marked = nb.metadata.get(METADATA_KEY, {}).get("exercise")
+    meta = nb.metadata.get(METADATA_KEY, {})
+    if not isinstance(meta, dict):
+        raise AssignError(f"{path}: metadata {METADATA_KEY} should be a mapping, "
+                          f"not {type(meta).__name__}")
+    marked = meta.get("exercise")
     if marked not in (None, stem):
         raise AssignError(f"{path}: metadata says exercise {marked!r}, but the file is {stem!r}")
-    nb.metadata[METADATA_KEY] = {**nb.metadata.get(METADATA_KEY, {}), "exercise": stem}
+    nb.metadata[METADATA_KEY] = {**meta, "exercise": stem}
 
 
 def _ensure_cell_ids(nb, stem: str) -> None:
@@ -126,30 +132,71 @@ def _ensure_cell_ids(nb, stem: str) -> None:
             cell["id"] = f"{stem[:50]}-{index}"
 
 
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().split("\n")[0] or type(err).__name__
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def _read_solution(path: Path):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise AssignError(f"{path}: cannot be read ({_first_line(err)})") from None
+    if not text.strip():
+        raise AssignError(f"{path}: the file is empty, not a notebook")
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise AssignError(f"{path}: not valid JSON ({_first_line(err)})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise AssignError(f"{path}: valid JSON, but not a Jupyter notebook (no list of cells)")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as err:  # noqa: BLE001 - nbformat raises several kinds for a bad notebook
+        raise AssignError(f"{path}: not a valid notebook ({_first_line(err)})") from None
+    return nb
+
+
 def assign(source: Path, dest: Path) -> list[Path]:
     """Write the exercise version of every notebook in ``source`` into ``dest``.
 
     Returns the paths written, sorted. Files in ``dest`` without a solution
-    are left alone.
+    are left alone. Raises AssignError, and writes nothing, when a folder is
+    missing or any solution notebook is broken.
     """
     source, dest = Path(source), Path(dest)
+    if not source.is_dir():
+        raise AssignError(f"{source}: no such folder" if not source.exists() else
+                          f"{source}: not a folder (give the folder of solution notebooks)")
+    if dest.exists() and not dest.is_dir():
+        raise AssignError(f"{dest}: exists and is not a folder")
+    if dest.resolve() == source.resolve():
+        raise AssignError(f"{dest}: the exercises would overwrite the solutions; "
+                          "give another --dest")
     paths = sorted(p for p in source.glob("*.ipynb") if p.is_file())
     if not paths:
-        raise AssignError(f"no notebooks in {source}")
+        raise AssignError(f"{source}: no notebooks (*.ipynb) in this folder")
     exercises = []
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
+        nb = _read_solution(path)
         _set_exercise(nb, path.stem, path)
         _ensure_cell_ids(nb, path.stem)
         try:
             exercise = assign_notebook(nb)
+            nbformat.validate(exercise)
         except AssignError as err:
             raise AssignError(f"{path}: {err}") from None
-        nbformat.validate(exercise)
+        except Exception as err:  # noqa: BLE001 - a validation error, in one line
+            raise AssignError(f"{path}: the exercise would not be a valid notebook "
+                              f"({_first_line(err)})") from None
         exercises.append((dest / path.name, exercise))
     # Write only once every notebook has been read and stripped without error.
-    dest.mkdir(parents=True, exist_ok=True)
-    for path, exercise in exercises:
-        text = nbformat.writes(exercise, version=4)
-        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        for path, exercise in exercises:
+            text = nbformat.writes(exercise, version=4)
+            path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as err:
+        raise AssignError(f"{err.filename or dest}: cannot write ({err.strerror or err})") from None
     return [path for path, _ in exercises]

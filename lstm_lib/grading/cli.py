@@ -106,12 +106,18 @@ def cmd_grade(args) -> int:
 
 def cmd_assign(args) -> int:
     try:
-        from .assign import assign
+        from .assign import AssignError, assign
     except ImportError as err:
         print(f"lstm-course assign: not available ({err})", file=sys.stderr)
         return 1
-    result = assign(Path(args.source), Path(args.dest))
-    return result if isinstance(result, int) else 0
+    try:
+        written = assign(Path(args.source), Path(args.dest))
+    except AssignError as err:
+        print(f"lstm-course assign: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} exercise notebook(s) to {args.dest}/: "
+          + ", ".join(p.name for p in written))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
