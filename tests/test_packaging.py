@@ -25,7 +25,7 @@ def _names(requirements):
 def test_runtime_dependencies_and_python_version():
     project = _project()
     assert project["name"] and project["requires-python"] == ">=3.10"
-    assert {"numpy", "matplotlib", "ipywidgets", "tqdm"} <= set(_names(project["dependencies"]))
+    assert {"numpy", "matplotlib", "ipywidgets", "tqdm", "threadpoolctl"} <= set(_names(project["dependencies"]))
     assert "torch" not in _names(project["dependencies"]), "torch belongs in the torch extra, not the runtime"
 
 

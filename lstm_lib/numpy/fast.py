@@ -76,7 +76,9 @@ _CHUNK_BYTES = 1 << 20
 # Below this many hidden units in the batch (B * H), a step costs what its NumPy
 # calls cost, not what their arithmetic costs, and the activation with fewer
 # calls wins (see lstm_forward). By item size: NumPy's float64 tanh costs about
-# three times its exp per value, float32's about twice, so float64 switches sooner.
+# twice its exp per value (2.1 against 0.9 ns here), so float64 switches soon.
+# float32's tanh costs no more than its exp (0.44 against 0.55 ns, NumPy 2.4), and
+# at B=64 H=128 the two routes measured alike (53.7 against 54.0 ms, fwd+bwd).
 _FEW_CALLS_BELOW = {4: 512, 8: 64}
 
 

@@ -13,8 +13,9 @@ is the sum of both; c_t feeds only step t + 1. The weights are shared by
 every step, so their gradient is the sum of the steps' gradients.
 
 This is the reference: the code the book derives, and the ground truth of the
-tests and of the grader. ``fast.py`` computes the same values about twice as
-fast; training code uses that one.
+tests and of the grader. ``fast.py`` computes the same values faster (about
+1.5 times at B=64 T=100 H=128, ten times at B=1, where this loop's per-step
+calls dominate); training code uses that one.
 """
 
 from __future__ import annotations
