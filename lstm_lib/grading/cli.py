@@ -2,6 +2,7 @@
 
     lstm-course grade PATH... --out DIR [--seed N] [--jobs N] [--timeout S] [--memory MB]
     lstm-course assign [--source solutions] [--dest exercises]
+    lstm-course autograder --out autograder.zip [--seed N] [--exercise KEY]... [--timeout S] [--memory MB]
 """
 
 from __future__ import annotations
@@ -120,6 +121,22 @@ def cmd_assign(args) -> int:
     return 0
 
 
+def cmd_autograder(args) -> int:
+    from .gradescope import make_bundle
+
+    seed = args.seed if args.seed is not None else secrets.randbits(32)
+    try:
+        out = make_bundle(Path(args.out), seed=seed, exercises=args.exercise,
+                          timeout_s=args.timeout, memory_mb=args.memory,
+                          allow_unsandboxed=args.allow_unsandboxed)
+    except (ValueError, OSError) as err:
+        print(f"lstm-course autograder: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} with seed {seed}: upload it as the assignment's autograder on "
+          "Gradescope. Every submission to it is graded on the same hidden inputs.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lstm-course",
                                      description="The LSTM course's command-line tools.")
@@ -143,6 +160,26 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--source", default="solutions", help="solution notebooks (default solutions)")
     a.add_argument("--dest", default="exercises", help="where to write (default exercises)")
     a.set_defaults(func=cmd_assign)
+    b = sub.add_parser("autograder", help="write a Gradescope autograder bundle (a zip)",
+                       description="Write a zip to upload as a Gradescope programming "
+                                   "assignment's autograder. It grades each submission with "
+                                   "lstm-course grade, on hidden inputs drawn from one seed "
+                                   "fixed in the bundle.")
+    b.add_argument("--out", required=True, metavar="ZIP", help="the zip to write")
+    b.add_argument("--seed", type=int, default=None,
+                   help="seed of the hidden inputs, the same for every submission "
+                        "(default: a random one, printed and written into the bundle)")
+    b.add_argument("--exercise", action="append", metavar="KEY",
+                   help="an exercise the assignment grades, e.g. 02_one_lstm_step "
+                        "(repeat for several; default: every exercise)")
+    b.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="wall-clock seconds per graded function (default 10)")
+    b.add_argument("--memory", type=int, default=2048, metavar="MB",
+                   help="address-space limit of the sandbox (default 2048)")
+    b.add_argument("--allow-unsandboxed", action="store_true",
+                   help="let the bundle grade where namespaces are unavailable, as in "
+                        "Gradescope's containers usually (see the instructor's guide)")
+    b.set_defaults(func=cmd_autograder)
     return parser
 
 
@@ -151,6 +188,9 @@ def main(argv=None) -> int:
     if args.command == "grade" and (args.jobs < 1 or args.timeout <= 0 or args.memory < 256):
         print("lstm-course grade: --jobs must be >= 1, --timeout > 0 and --memory >= 256",
               file=sys.stderr)
+        return 2
+    if args.command == "autograder" and (args.timeout <= 0 or args.memory < 256):
+        print("lstm-course autograder: --timeout must be > 0 and --memory >= 256", file=sys.stderr)
         return 2
     return args.func(args)
 
