@@ -20,11 +20,11 @@ writes a zip with, at its root (Gradescope's autograder specification):
     what the grader imports, and this package as it is installed here.
 
 The seed. A bundle has one seed, drawn when it is made (or given with
-``--seed``) and written into ``config.json``. Each submitted notebook is
-graded under the exercise's own name, so every student of the assignment
-gets the same hidden inputs, a re-run of the autograder gives the same marks,
-and identical notebooks get identical marks. A new bundle draws new inputs
-unless it is made with the same seed.
+``--seed``) and written into ``config.json``; every submission is graded with
+it, under the exercise's own name whatever the student called the file. So
+every student of the assignment gets the same hidden inputs, a regrade gives
+the same marks, and identical notebooks get identical marks. A new bundle
+draws new inputs unless it is made with the same seed.
 """
 
 from __future__ import annotations
@@ -279,7 +279,9 @@ def grade_submission(config: dict, submission: Path, work: Path) -> tuple[dict, 
     in_dir, out_dir = work / "submission", work / "graded"
     in_dir.mkdir(parents=True)
     for key, (path, _) in chosen.items():
-        target = in_dir / f"{key}.ipynb"  # the exercise's name: the same hidden inputs for all
+        # Under the exercise's name: the grader takes it for that exercise, and nothing about
+        # the grading depends on what the student called the file.
+        target = in_dir / f"{key}.ipynb"
         if path is None:
             target.write_bytes(_empty_notebook())
         elif path.stat().st_size > MAX_NOTEBOOK_BYTES:
