@@ -15,7 +15,7 @@ import numpy as np
 
 from .cases import Case, Outcome, Verdict, materialize
 from .exercises import EXERCISES, find_function, public_cases, run_judge
-from .outputs import BadReturn, extract
+from .sandbox.wire import BadReturn, extract
 
 
 @dataclass
