@@ -1,11 +1,34 @@
 """check(fn): the public cases in the learner's kernel, with the likely mistake named."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from mistakes import define
 
 from lstm_lib.grading import check
+from lstm_lib.grading.exercises import EXERCISES
+from lstm_lib.grading.notebook import parse_definitions, read_notebook
 
 ref = pytest.importorskip("lstm_lib.numpy")
+ROOT = Path(__file__).resolve().parents[1]
+GRADED = ("sigmoid", "tanh", "init_lstm_params", "lstm_cell_forward")
+
+
+def solution_namespaces() -> list[dict]:
+    """Each solution notebook's definitions, run as a kernel would (the sources kept)."""
+    spaces = []
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        parsed = parse_definitions(read_notebook(path), GRADED)
+        ns = define(*(s.code for s in parsed.snippets), label=path.stem)
+        ns["__exercise__"] = read_notebook(path)["metadata"]["lstm_course"]["exercise"]
+        spaces.append(ns)
+    assert spaces, "solutions/ has no notebooks"
+    return spaces
+
+
+def exercise_of(ns):
+    return EXERCISES[ns["__exercise__"]]
 
 
 def _stable_sigmoid(x):
@@ -39,11 +62,23 @@ def report_of(fn, name=None):
     return result, result.report()
 
 
-def test_check_passes_the_reference_functions():
-    for name in ("sigmoid", "tanh", "init_lstm_params", "lstm_cell_forward"):
-        result, text = report_of(getattr(ref, name), name)
-        assert result.passed and bool(result), text
-        assert "passed" in text
+def test_check_passes_the_solution_notebooks_functions():
+    for ns in solution_namespaces():
+        for name in GRADED:
+            if name in ns and name in {f.name for f in exercise_of(ns).functions}:
+                result, text = report_of(ns[name], name)
+                assert result.passed and bool(result), text
+                assert "passed" in text and "note:" not in text
+
+
+def test_check_runs_the_reference_but_names_what_the_exercise_forbids():
+    """The reference is no answer to the exercise: it is lstm_lib, and its tanh is np.tanh."""
+    result, text = report_of(ref.tanh, "tanh")
+    assert not result.passed
+    assert "tanh uses np.tanh on line" in text and "return np.tanh(x)" in text
+    assert "build it from your sigmoid" in text
+    result, text = report_of(ref.lstm_cell_forward, "lstm_cell_forward")
+    assert not result.passed and "(from lstm_lib)" in text, text
 
 
 def test_check_passes_a_learner_cell_written_from_the_equations():
@@ -74,8 +109,10 @@ def test_check_names_the_likely_cell_mistake(kwargs, expected):
 
 
 def test_check_reports_shape_and_which_output():
+    cell = make_cell()
+
     def lstm_cell_forward(x, h_prev, c_prev, params):
-        h, c, cache = ref.lstm_cell_forward(x, h_prev, c_prev, params)
+        h, c, cache = cell(x, h_prev, c_prev, params)
         return h.T, c, cache
 
     result, text = report_of(lstm_cell_forward)
@@ -121,16 +158,19 @@ def test_check_names_tanh_argument_error():
 def test_check_init_names_missing_rng_and_misplaced_forget_bias():
     def init_lstm_params(input_size, hidden_size, *, rng=None, dtype=np.float64,
                          forget_bias=1.0):
-        p = ref.init_lstm_params(input_size, hidden_size, rng=np.random.default_rng(),
-                                 dtype=dtype, forget_bias=None)
+        gen = np.random.default_rng()
+        k, H = 1 / np.sqrt(hidden_size), hidden_size
+        p = {"weight_ih": gen.uniform(-k, k, (4 * H, input_size)),
+             "weight_hh": gen.uniform(-k, k, (4 * H, H)),
+             "bias_ih": gen.uniform(-k, k, 4 * H), "bias_hh": gen.uniform(-k, k, 4 * H)}
         if forget_bias is not None:
-            p["bias_ih"][:hidden_size] = forget_bias
-            p["bias_hh"][:hidden_size] = 0
-        return p
+            p["bias_ih"][:H] = forget_bias
+            p["bias_hh"][:H] = 0
+        return {n: v.astype(dtype) for n, v in p.items()}
 
     result, text = report_of(init_lstm_params)
     assert not result.passed
-    assert "rows 0:H, the input gate" in text
+    assert "rows 0:" in text and "the input gate i" in text
     assert "draw every value from the rng argument" in text
 
 

@@ -33,7 +33,12 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 """
 TANH_OK = "def tanh(x):\n    return 2 * sigmoid(2 * x) - 1"
-TANH_NP = "def tanh(x):\n    return np.tanh(x)"  # independent of sigmoid
+# A tanh that needs no sigmoid: the other function of a hostile notebook, at full marks.
+TANH_ALONE = """
+def tanh(x):
+    e = np.exp(-2 * np.abs(x))
+    return np.sign(x) * (1 - e) / (1 + e)
+"""
 INIT_OK = """
 def init_lstm_params(input_size, hidden_size, *, rng=None, dtype=np.float64, forget_bias=1.0):
     rng = np.random.default_rng(rng)
@@ -90,13 +95,13 @@ def hostile_submissions(tmp: Path) -> dict:
         "correct_02_one_lstm_step": [IMPORTS, SIGMOID_OK, INIT_OK, CELL_OK,
                                      "check(lstm_cell_forward)"],
         "loop_01_gates_and_memory_cell": [
-            IMPORTS, TANH_NP, "def sigmoid(x):\n    while True:\n        pass"],
+            IMPORTS, TANH_ALONE, "def sigmoid(x):\n    while True:\n        pass"],
         "exit_01_gates_and_memory_cell": [
-            IMPORTS, TANH_NP, "import os\n\ndef sigmoid(x):\n    os._exit(3)"],
+            IMPORTS, TANH_ALONE, "import os\n\ndef sigmoid(x):\n    os._exit(3)"],
         "alloc_01_gates_and_memory_cell": [
-            IMPORTS, TANH_NP, "def sigmoid(x):\n    big = np.ones(10**9)\n    return big[:x.size]"],
+            IMPORTS, TANH_ALONE, "def sigmoid(x):\n    big = np.ones(10**9)\n    return big[:x.size]"],
         "patch_01_gates_and_memory_cell": [
-            IMPORTS, TANH_NP,
+            IMPORTS, TANH_ALONE,
             """
             np.allclose = lambda *a, **k: True
             np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), bool)
@@ -111,7 +116,7 @@ def hostile_submissions(tmp: Path) -> dict:
                 return np.zeros_like(x)
             """],
         "recheck_01_gates_and_memory_cell": [
-            IMPORTS, TANH_NP,
+            IMPORTS, TANH_ALONE,
             "def check(fn, **kwargs):\n    return True",
             "check = lambda *a, **k: True",
             "def sigmoid(x):\n    return x",
@@ -159,13 +164,13 @@ def hostile_submissions(tmp: Path) -> dict:
         "renamed_02_one_lstm_step": [
             IMPORTS, SIGMOID_OK, INIT_OK,
             "def lstm_cell_fwd(x, h_prev, c_prev, params):" + CELL_BODY + "    return h, c, None"],
-        "hardcoded_01_gates_and_memory_cell": [IMPORTS, TANH_NP, hardcoded_sigmoid_source()],
+        "hardcoded_01_gates_and_memory_cell": [IMPORTS, TANH_ALONE, hardcoded_sigmoid_source()],
         "printer_01_gates_and_memory_cell": [
-            IMPORTS, TANH_NP,
+            IMPORTS, TANH_ALONE,
             SIGMOID_OK.replace("def sigmoid(x):\n",
                                "def sigmoid(x):\n    print('spam ' * 2_000_000)  # 10 MB a call, 50 MB in all\n")],
         "writer_01_gates_and_memory_cell": [
-            IMPORTS, TANH_NP,
+            IMPORTS, TANH_ALONE,
             f"""
             import os
 
@@ -181,7 +186,7 @@ def hostile_submissions(tmp: Path) -> dict:
                 return 1 / (1 + np.exp(-x))
             """],
         "spawner_01_gates_and_memory_cell": [
-            IMPORTS, TANH_NP,
+            IMPORTS, TANH_ALONE,
             f"""
             import os
             import subprocess
@@ -200,7 +205,7 @@ def hostile_submissions(tmp: Path) -> dict:
                 return x
             """],
         "parentkiller_01_gates_and_memory_cell": [
-            IMPORTS, TANH_NP,
+            IMPORTS, TANH_ALONE,
             """
             import os
             import signal
@@ -296,7 +301,7 @@ def test_results_json_is_in_gradescope_format(batch):
     assert any("lstm_cell_forward" in n for n in names)
     for t in res["tests"]:
         assert {"name", "score", "max_score", "output", "visibility"} <= set(t)
-    assert res["extra_data"]["batch_seed"] == 12345
+    assert res["extra_data"]["seed"] == 12345
 
 
 def test_grades_csv_has_a_column_per_graded_function(batch):
@@ -447,7 +452,8 @@ def test_no_input_is_a_usage_error(tmp_path):
 
 def test_without_namespaces_the_feedback_says_so(tmp_path):
     sub = notebook(tmp_path / "01_gates_and_memory_cell.ipynb", IMPORTS, SIGMOID_OK, TANH_OK)
-    proc = run_cli("grade", sub, "--out", tmp_path / "out", "--seed", 1,
+    allow = [f for f in ("--allow-unsandboxed",) if f in run_cli("grade", "--help").stdout]
+    proc = run_cli("grade", sub, "--out", tmp_path / "out", "--seed", 1, *allow,
                    env={"LSTM_COURSE_NO_NAMESPACES": "1"})
     assert proc.returncode == 0, proc.stderr
     fb = feedback(tmp_path / "out", "01_gates_and_memory_cell")

@@ -44,6 +44,23 @@ def materialize(value):
     return value
 
 
+def freeze(value):
+    """``value`` with every array in it read-only, returned.
+
+    A run draws its hidden cases once and every submission is graded on them, so
+    nothing may change them; ``materialize`` hands each call its own copies.
+    """
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, dict):
+        for v in value.values():
+            freeze(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            freeze(v)
+    return value
+
+
 def describe_arg(value) -> str:
     if isinstance(value, np.ndarray):
         return f"{value.dtype} array {tuple(value.shape)}"
@@ -71,11 +88,22 @@ class Call:
 
 @dataclass(frozen=True)
 class Case:
-    """A named test: one or more calls, judged together (``kind`` picks the judgement)."""
+    """A named test: one or more calls, judged together (``kind`` picks the judgement).
+
+    The last ``len(probes)`` calls are not graded: they rerun the function with
+    parts of the input zeroed (``probes`` names each part), so that a wrong
+    result can be traced to the term that makes it wrong.
+    """
 
     label: str
     calls: tuple[Call, ...]
     kind: str = "values"
+    probes: tuple[str, ...] = ()
+
+    @property
+    def graded(self) -> int:
+        """How many of the calls, from the first, the case is graded on."""
+        return len(self.calls) - len(self.probes)
 
 
 # What one call produced. ``status`` is one of:
@@ -100,10 +128,15 @@ class Outcome:
     error: str = ""
     warnings: tuple[str, ...] = ()
     detail: str = ""  # a short traceback of the learner's code, when there is one
+    modified: tuple[str, ...] = ()  # arguments the call changed in place, e.g. "args[0]"
 
 
 @dataclass
 class Verdict:
+    """What a case found: ``hint`` names the likely mistake; where none is known,
+    ``where`` says which part of the computation is wrong."""
+
     passed: bool
     problems: list[str] = field(default_factory=list)
     hint: str | None = None
+    where: str | None = None

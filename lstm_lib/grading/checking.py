@@ -1,12 +1,17 @@
 """``check(fn)``: the exercise's public cases, run in the learner's own kernel.
 
 It explains what is wrong (shape, dtype, which output, how far off, the likely
-mistake) instead of failing an assert. It is a help for learning, not the
-grade: ``lstm-course grade`` runs hidden cases in a sandbox.
+mistake or where the error is) instead of failing an assert. It is a help for
+learning, not the grade: ``lstm-course grade`` runs hidden cases in a sandbox.
+It applies the exercise's rules as the grader does: what the text forbids fails
+with the line that uses it, inputs must stay unchanged, and the graded
+functions that ``fn`` calls are the course's while ``fn`` is checked, so that a
+mistake in ``sigmoid`` is reported once, by ``check(sigmoid)``.
 """
 
 from __future__ import annotations
 
+import os
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -14,7 +19,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .cases import Case, Outcome, Verdict, materialize
-from .exercises import EXERCISES, find_function, public_cases, run_judge
+from .exercises import EXERCISES, find_function, public_cases, reference, rules_verdict, run_judge
+from .feedback import case_lines
+from .rules import (
+    Banned,
+    banning,
+    changed_paths,
+    kernel_resolver,
+    line_text,
+    rule_breaks,
+    snapshot,
+    source_node,
+    standing_in,
+    uses_name,
+)
 from .sandbox.wire import BadReturn, extract
 
 
@@ -31,6 +49,7 @@ class CheckResult:
     name: str
     cases: list = field(default_factory=list)
     message: str = ""  # set instead of cases when nothing could run (unknown or not implemented)
+    notes: list = field(default_factory=list)  # about the graded functions it calls
 
     @property
     def passed(self) -> bool:
@@ -52,17 +71,8 @@ class CheckResult:
 
     def report(self) -> str:
         lines = [self.summary()]
-        hints = set()
-        for n, c in enumerate(self.cases, 1):
-            mark = "✓" if c.verdict.passed else "✗"
-            lines.append(f"  {mark} case {n}: {c.label}")
-            for p in c.verdict.problems:
-                lines.append(f"      {p}")
-            if c.verdict.hint:
-                seen = c.verdict.hint in hints
-                hints.add(c.verdict.hint)
-                lines.append("      likely mistake: " + ("the same as above" if seen
-                                                         else c.verdict.hint))
+        lines += case_lines([(c.label, c.verdict) for c in self.cases])
+        lines += [f"  note: {n}" for n in self.notes]
         if self.cases and self.passed:
             lines.append("  (the grader also runs hidden cases, on other inputs)")
         return "\n".join(lines)
@@ -75,10 +85,23 @@ class CheckResult:
         return f"<CheckResult {self.name}: {mark}, {self.n_passed}/{len(self.cases)} cases>"
 
 
+# Frames in these packages are not the learner's: a traceback shows the learner's lines.
+_LIBRARY_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (np, __import__("lstm_lib")))
+
+
+def _learner_frames(err: BaseException) -> str:
+    """The traceback lines in the learner's own code, as the sandbox reports them."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__)[1:]
+              if not f.filename.startswith(_LIBRARY_DIRS)]
+    return "\n".join(f"  line {f.lineno}, in {f.name}" + (f": {f.line.strip()}" if f.line else "")
+                     for f in frames[-4:])
+
+
 def call_once(fn, call, outputs, returns: str) -> Outcome:
     """Call ``fn`` on one public case's inputs, in this process."""
     args = materialize(call.args)
     kwargs = materialize(call.kwargs)
+    before = snapshot((args, kwargs))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -86,16 +109,20 @@ def call_once(fn, call, outputs, returns: str) -> Outcome:
                 ret = fn(*args, **kwargs)
         except NotImplementedError:
             return Outcome("not_implemented")
+        except Banned as err:
+            return Outcome("blocked", error=str(err), detail=_learner_frames(err))
         except Exception as err:  # noqa: BLE001 - the learner's code may raise anything
-            tb = traceback.extract_tb(err.__traceback__)[1:]
-            where = f" (line {tb[-1].lineno}: {tb[-1].line})" if tb and tb[-1].line else ""
-            return Outcome("error", error=f"{type(err).__name__}: {err}{where}")
+            return Outcome("error", error=f"{type(err).__name__}: {err}",
+                           detail=_learner_frames(err))
     warns = tuple(f"{w.category.__name__}: {w.message}" for w in caught)
+    modified = tuple(changed_paths(before[0], args, "args") +
+                     changed_paths(before[1], kwargs, "kwargs"))
     try:
         outs = extract(ret, outputs, returns)
     except BadReturn as err:
-        return Outcome("bad_return", error=str(err), warnings=warns)
-    return Outcome("ok", outputs={k: np.array(v) for k, v in outs.items()}, warnings=warns)
+        return Outcome("bad_return", error=str(err), warnings=warns, modified=modified)
+    return Outcome("ok", outputs={k: np.array(v) for k, v in outs.items()}, warnings=warns,
+                   modified=modified)
 
 
 def check(fn, *, name: str | None = None, show: bool = True) -> CheckResult:
@@ -118,25 +145,49 @@ def check(fn, *, name: str | None = None, show: bool = True) -> CheckResult:
     elif not callable(fn):
         result = CheckResult(name, message=f"expected a function, got {type(fn).__name__}")
     else:
-        _, spec = found
-        result = CheckResult(name)
-        for case in public_cases(spec):
-            outcomes = _run_case(fn, spec, case)
-            if outcomes[0].status == "not_implemented":
-                result = CheckResult(name, message="not implemented yet (replace the "
-                                                   "`raise NotImplementedError` with your code)")
-                break
-            result.cases.append(CaseReport(case.label, run_judge(spec, case, outcomes)))
+        result = _check(fn, name, *found, with_notes=True)
     if show:
         print(result.report())
     return result
 
 
+def _check(fn, name, ex, spec, *, with_notes: bool) -> CheckResult:
+    node = source_node(fn)
+    rules = None
+    if node is not None:
+        breaks = rule_breaks(node, kernel_resolver(fn), banned=spec.banned,
+                             forbidden=ex.forbidden)
+        rules = rules_verdict(spec, breaks, lambda line: line_text(node, line))
+    cases = public_cases(spec)
+    # Only the learner's calls run under the rules: the judges use the reference freely.
+    with standing_in(fn, {d: reference(d) for d in spec.calls}) as replaced, \
+            banning(spec.banned):
+        runs = [_run_case(fn, spec, case) for case in cases]
+    if any(outcomes[0].status == "not_implemented" for outcomes in runs):
+        return CheckResult(name, message="not implemented yet (replace the "
+                                         "`raise NotImplementedError` with your code)")
+    result = CheckResult(name, [CaseReport(case.label, run_judge(spec, case, outcomes, rules))
+                                for case, outcomes in zip(cases, runs, strict=True)])
+    for dep, mine in replaced.items() if with_notes else ():
+        if node is not None and not uses_name(node, dep):
+            continue
+        dep_ex, dep_spec = find_function(dep)
+        sub = _check(mine, dep, dep_ex, dep_spec, with_notes=False)
+        if not sub.passed:
+            how = sub.message or f"{sub.n_passed} of {len(sub.cases)} of its public cases pass"
+            result.notes.append(
+                f"{name} calls your {dep}, which does not pass check({dep}) ({how}). {name} "
+                f"was checked with the course's {dep} in its place: fix {dep} first")
+    return result
+
+
 def _run_case(fn, spec, case: Case) -> list:
+    """The outcomes of a case's graded calls, up to the first that fails, then of its probes."""
     outcomes = []
-    for call in case.calls:
+    for call in case.calls[: case.graded]:
         o = call_once(fn, call, spec.outputs, spec.returns)
         outcomes.append(o)
         if o.status != "ok":
-            break
-    return outcomes
+            return outcomes
+    return outcomes + [call_once(fn, call, spec.outputs, spec.returns)
+                       for call in case.calls[case.graded:]]

@@ -1,16 +1,31 @@
-"""Grade one submitted notebook: read, parse, run in the sandbox, compare, score."""
+"""Grade one submitted notebook: read, parse, run in the sandbox, compare, score.
+
+Fair by construction: every submission of a run is graded on the same hidden
+cases, drawn once from the run's seed; each function is graded on its own,
+with the reference standing in for the graded functions it calls; and what
+the exercise forbids fails it, with the line that breaks the rule.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 import traceback
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cases import Verdict
-from .exercises import EXERCISES, ExerciseSpec, FunctionSpec, hidden_cases, run_judge
+from .exercises import (
+    EXERCISES,
+    ExerciseSpec,
+    FunctionSpec,
+    hidden_cases,
+    reference,
+    rules_verdict,
+    run_judge,
+)
 from .notebook import METADATA_KEY, NotebookError, ParsedNotebook, identify_exercise, parse_definitions, read_notebook
+from .rules import function_node, notebook_resolver, rule_breaks, uses_name
 from .sandbox import Limits, isolation, run_function
 
 
@@ -20,6 +35,7 @@ class FunctionGrade:
     score: float = 0.0
     cases: list = field(default_factory=list)  # (label, Verdict)
     message: str = ""  # when the function could not be graded at all
+    notes: list = field(default_factory=list)  # about the graded functions it calls
     elapsed: float = 0.0
 
     @property
@@ -35,8 +51,7 @@ class FunctionGrade:
 class SubmissionGrade:
     path: Path
     name: str  # the folder under --out
-    seed: int  # the seed of this submission's hidden inputs
-    batch_seed: int
+    seed: int  # the run's seed: every submission of the run is graded on the same cases
     status: str = "graded"  # graded | unreadable | unknown exercise | grader error
     message: str = ""
     exercise: ExerciseSpec | None = None
@@ -56,15 +71,10 @@ class SubmissionGrade:
         return self.exercise.max_score if self.exercise else 0.0
 
 
-def submission_seed(batch_seed: int, key: str) -> int:
-    """Each submission draws its own hidden inputs (reproducible from the batch seed)."""
-    return (int(batch_seed) * 1_000_003 + zlib.crc32(key.encode())) % (2**63)
-
-
 def grade_notebook(path: Path, *, name: str, batch_seed: int, limits: Limits) -> SubmissionGrade:
+    """Grade one notebook on the hidden cases that ``batch_seed`` draws for the whole run."""
     t0 = time.monotonic()
-    grade = SubmissionGrade(Path(path), name, submission_seed(batch_seed, name), batch_seed,
-                            isolation=isolation()[2])
+    grade = SubmissionGrade(Path(path), name, int(batch_seed), isolation=isolation()[2])
     try:
         _grade(grade, limits)
     except Exception as err:  # noqa: BLE001 - one submission must never stop the batch
@@ -104,33 +114,99 @@ def _grade(grade: SubmissionGrade, limits: Limits) -> None:
     grade.notes.extend(parsed.notes)
     outputs = []
     for fspec in ex.functions:
-        fg = FunctionGrade(fspec)
-        grade.functions.append(fg)
-        if fspec.name not in parsed.names:
-            fg.message = _missing_message(fspec, parsed)
-            continue
-        cases = hidden_cases(fspec, grade.seed)
-        for case, outcomes in zip(cases, _run_cases(grade, fg, parsed, ex, cases, limits,
-                                                    outputs), strict=True):
-            fg.cases.append((case.label, run_judge(fspec, case, outcomes)))
-        passed = sum(v.passed for _, v in fg.cases)
-        fg.score = round(fspec.points * passed / len(fg.cases), 4) if fg.cases else 0.0
+        grade.functions.append(grade_function(parsed, ex, fspec, grade.seed, limits,
+                                              notes=grade.notes, outputs=outputs))
+    _note_dependencies(grade.functions, parsed)
     grade.output = "\n".join(outputs)
 
 
-def _run_cases(grade, fg, parsed, ex, cases, limits, outputs, max_runs=6):
+def grade_function(parsed: ParsedNotebook, ex: ExerciseSpec, fspec: FunctionSpec, seed: int,
+                   limits: Limits, *, notes: list | None = None,
+                   outputs: list | None = None) -> FunctionGrade:
+    """Grade one function of a parsed notebook on the run's hidden cases."""
+    fg = FunctionGrade(fspec)
+    if fspec.name not in parsed.names:
+        fg.message = _missing_message(fspec, parsed)
+        return fg
+    rules = None
+    found = _definition(parsed, fspec.name)
+    if found is not None and fspec.banned:
+        node, lines = found
+        resolve = notebook_resolver(parsed.snippets, {d.split(".")[0] for d in fspec.banned})
+        breaks = rule_breaks(node, resolve, banned=fspec.banned)
+        rules = rules_verdict(fspec, breaks,
+                              lambda n: lines[n - 1].strip() if 0 < n <= len(lines) else "")
+    cases = hidden_cases(fspec, seed)
+    runs = _run_cases(fg, parsed, ex, cases, limits, notes if notes is not None else [],
+                      outputs if outputs is not None else [])
+    for case, outcomes in zip(cases, runs, strict=True):
+        fg.cases.append((case.label, run_judge(fspec, case, outcomes, rules)))
+    passed = sum(v.passed for _, v in fg.cases)
+    fg.score = round(fspec.points * passed / len(fg.cases), 4) if fg.cases else 0.0
+    return fg
+
+
+def _definition(parsed: ParsedNotebook, name: str):
+    """(parsed def, source lines) of the function the grader runs under ``name``."""
+    for s in reversed(parsed.snippets):
+        if s.kind == "definition" and name in s.names:
+            node = function_node(s.code, name)
+            return (node, s.code.split("\n")) if node is not None else None
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _sandbox_options() -> frozenset:
+    """The keyword-only options this sandbox's ``run_function`` takes."""
+    params = inspect.signature(run_function).parameters
+    return frozenset(n for n in ("stand_ins", "banned") if n in params)
+
+
+def _options(fspec: FunctionSpec, parsed: ParsedNotebook) -> dict:
+    """``stand_ins`` for the graded functions that ``fspec`` calls and the notebook defines
+    (one it lacks stays missing, as in the learner's kernel), and ``banned``."""
+    opts = {}
+    stand_ins = {d: reference(d) for d in fspec.calls if d in parsed.names and d != fspec.name}
+    if stand_ins:
+        opts["stand_ins"] = stand_ins
+    if fspec.banned:
+        opts["banned"] = dict(fspec.banned)
+    return {k: v for k, v in opts.items() if k in _sandbox_options()}
+
+
+def _note_dependencies(functions: list, parsed: ParsedNotebook) -> None:
+    """Tell a function that calls a graded function which lost points to fix that one first."""
+    lost = {f.name for f in functions if not f.message and f.score < f.max_score}
+    lost |= {f.name for f in functions if f.message}
+    for f in functions:
+        for dep in f.spec.calls:
+            if dep not in lost or dep == f.name or f.message:
+                continue
+            found = _definition(parsed, f.name)
+            if found is None or not uses_name(found[0], dep):
+                continue
+            if "stand_ins" in _sandbox_options():
+                f.notes.append(f"{f.name} calls your {dep}, which lost points: {f.name} was "
+                               f"graded with the course's {dep} in its place, so that mistake "
+                               f"costs only once; fix {dep} first")
+            else:
+                f.notes.append(f"{f.name} calls your {dep}, which lost points: fix {dep} first")
+
+
+def _run_cases(fg, parsed, ex, cases, limits, notes, outputs, max_runs=6):
     """Outcomes per case. After a crash the cases it left unrun get a fresh sandbox, so a
     function that crashes on one input still earns the others; a timeout ends the function."""
     fspec = fg.spec
+    options = _options(fspec, parsed)
     results = [None] * len(cases)
     todo = list(range(len(cases)))
     for _ in range(max_runs):
         run = run_function(parsed.snippets, fspec.name, fspec.outputs, fspec.returns,
-                           [cases[i] for i in todo], ex.forbidden, limits)
+                           [cases[i] for i in todo], ex.forbidden, limits, **options)
         fg.elapsed += run.elapsed
         for note in run.notes:
-            if note not in grade.notes:
-                grade.notes.append(note)
+            if note not in notes:
+                notes.append(note)
         if run.output.strip():
             kept = len(run.output.encode())
             size = (f"it printed {run.output_bytes} bytes; the first {limits.output_bytes} "
@@ -154,10 +230,3 @@ def _missing_message(fspec: FunctionSpec, parsed) -> str:
         msg += f". The notebook defines {', '.join(near)}: was it renamed? The name must be " \
                f"exactly {fspec.name}"
     return msg + "."
-
-
-def verdict_lines(v: Verdict) -> list[str]:
-    lines = list(v.problems)
-    if v.hint:
-        lines.append(f"likely mistake: {v.hint}")
-    return lines

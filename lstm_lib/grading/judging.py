@@ -6,6 +6,8 @@ monkeypatches those in its kernel must not change what ``check`` reports.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..numpy._checks import shape_str
@@ -19,16 +21,20 @@ def tolerances(dtype) -> tuple[float, float]:
     return 1e-4, 1e-5
 
 
-def close(got: np.ndarray, want: np.ndarray, dtype=None) -> bool:
-    """Same shape and every entry within tolerance (nan only where ``want`` has nan)."""
-    if got.shape != want.shape or got.dtype.kind not in "biuf":
-        return False
+def close_mask(got: np.ndarray, want: np.ndarray, dtype=None) -> np.ndarray:
+    """Entrywise: within tolerance, or the same inf/nan. Shapes must match."""
     rtol, atol = tolerances(want.dtype if dtype is None else dtype)
     g, w = got.astype(np.float64), want.astype(np.float64)
     same_nonfinite = (g == w) | (np.isnan(g) & np.isnan(w))
     with np.errstate(invalid="ignore", over="ignore"):
-        ok = same_nonfinite | (np.abs(g - w) <= atol + rtol * np.abs(w))
-    return bool(ok.all())
+        return same_nonfinite | (np.abs(g - w) <= atol + rtol * np.abs(w))
+
+
+def close(got: np.ndarray, want: np.ndarray, dtype=None) -> bool:
+    """Same shape and every entry within tolerance (nan only where ``want`` has nan)."""
+    if got.shape != want.shape or got.dtype.kind not in "biuf":
+        return False
+    return bool(close_mask(got, want, dtype).all())
 
 
 def compare_array(name: str, got: np.ndarray, want: np.ndarray, *, check_dtype=True) -> list[str]:
@@ -90,14 +96,67 @@ def outcome_problem(fname: str, outcome: Outcome) -> str | None:
     return f"{fname}: {s} {outcome.error}"
 
 
-def failed(fname: str, outcomes) -> Verdict | None:
-    """A failing verdict when any call has no outputs; None when all calls returned."""
+_FRAME = re.compile(r"line (\d+), in ([\w<>.]+)(?:: (.*))?$")
+
+
+def error_line(outcome: Outcome) -> str | None:
+    """Where in the learner's code a call raised: "line 3 of sigmoid: return ...", from its traceback."""
+    lines = [ln for ln in outcome.detail.splitlines() if ln.strip()]
+    m = _FRAME.search(lines[-1]) if lines else None
+    if not m:
+        return None
+    lineno, func, code = m.groups()
+    return f"line {lineno} of {func}" + (f": {code.strip()}" if code else "")
+
+
+def failed(fname: str, outcomes, error_hints=()) -> Verdict | None:
+    """A failing verdict when any call has no outputs; None when all calls returned.
+
+    ``error_hints`` are (text, hint) pairs: an error whose message contains
+    ``text`` gets ``hint`` as its likely mistake.
+    """
     for o in outcomes:
         msg = outcome_problem(fname, o)
-        if msg is not None:
-            return Verdict(False, [msg])
+        if msg is None:
+            continue
+        hint = None
+        if o.status in ("error", "blocked", "bad_return"):
+            hint = next((h for text, h in error_hints if text in o.error), None)
+        where = error_line(o) if o.status in ("error", "blocked") else None
+        return Verdict(False, [msg], hint, where)
     return None
 
 
 def overflow_warnings(outcomes) -> list[str]:
     return [w for o in outcomes for w in o.warnings if "RuntimeWarning" in w]
+
+
+_ARG_PATH = re.compile(r"^args\[(\d+)\]|^kwargs\[['\"](\w+)['\"]\]")
+
+
+def argument_name(path: str, params: tuple[str, ...]) -> str:
+    """``args[3]['bias_ih']`` as the learner names it: ``params['bias_ih']``."""
+    m = _ARG_PATH.match(path)
+    if not m:
+        return path
+    if m.group(1) is not None:
+        k = int(m.group(1))
+        name = params[k] if k < len(params) else f"argument {k + 1}"
+    else:
+        name = m.group(2)
+    return name + path[m.end():]
+
+
+def modified_verdict(fname: str, outcomes, params: tuple[str, ...]) -> Verdict | None:
+    """A failing verdict when a call changed its arguments in place."""
+    paths = list(dict.fromkeys(p for o in outcomes for p in getattr(o, "modified", ()) or ()))
+    if not paths:
+        return None
+    names = [argument_name(p, params) for p in paths]
+    shown = ", ".join(names)
+    first = names[0]
+    return Verdict(False, [f"{fname} changed its input {shown} in place; the exercise says "
+                           "inputs must not be modified"],
+                   f"{fname} writes into {names[0]} ({first} *= ..., {first} += ..., "
+                   f"{first}[...] = ... or out={first} all change the caller's array): compute "
+                   f"new arrays instead, e.g. y = {first} * 2 rather than {first} *= 2")

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from .exercises import EXERCISES
-from .grader import FunctionGrade, SubmissionGrade, verdict_lines
+from .feedback import case_lines
+from .grader import FunctionGrade, SubmissionGrade
 
 MAX_TEXT = 20_000  # characters per text field: results.json stays well under 1 MB
 MAX_OUTPUT = 4_000  # of the learner's own printed output
@@ -22,22 +23,10 @@ def function_text(f: FunctionGrade, seed: int) -> str:
         return f.message
     passed = sum(v.passed for _, v in f.cases)
     lines = [f"{f.name}: {passed} of {len(f.cases)} hidden cases passed "
-             f"({f.score:g} of {f.max_score:g} points; inputs drawn from seed {seed})"]
-    first = f.cases[0][1] if f.cases else None
-    if first and all(not v.passed and v.problems == first.problems and v.hint == first.hint
-                     for _, v in f.cases):
-        lines.append(f"  ✗ all {len(f.cases)} cases:")
-        for line in verdict_lines(first):
-            lines += [f"      {part}" for part in line.split("\n")]
-        return "\n".join(lines)
-    seen = set()
-    for n, (label, v) in enumerate(f.cases, 1):
-        lines.append(f"  {'✓' if v.passed else '✗'} case {n}: {label}")
-        for line in verdict_lines(v):
-            if line.startswith("likely mistake") and line in seen:
-                line = "likely mistake: the same as above"
-            seen.add(line)
-            lines += [f"      {part}" for part in line.split("\n")]
+             f"({f.score:g} of {f.max_score:g} points; inputs drawn from seed {seed}, the same "
+             "for every submission)"]
+    lines += case_lines(f.cases)
+    lines += [f"  note: {n}" for n in f.notes]
     return "\n".join(lines)
 
 
@@ -76,7 +65,7 @@ def results_json(g: SubmissionGrade) -> dict:
         "tests": tests,
         "extra_data": {"file": str(g.path), "status": g.status,
                        "exercise": g.exercise.key if g.exercise else None,
-                       "batch_seed": g.batch_seed, "seed": g.seed},
+                       "seed": g.seed},
     }
 
 
@@ -88,7 +77,7 @@ def feedback_md(g: SubmissionGrade) -> str:
     parts += [f"Exercise **{g.exercise.key}** ({g.exercise.title}). "
               f"Score: **{g.score:g} / {g.max_score:g}**.", "",
               "Your functions ran on hidden inputs, different from the public cases that "
-              f"`check` uses (seed {g.seed}).", ""]
+              f"`check` uses, and the same for every submission (seed {g.seed}).", ""]
     for f in g.functions:
         parts += [f"## {f.name}: {f.score:g} / {f.max_score:g}", "", "```",
                   _cap(function_text(f, g.seed)), "```", ""]

@@ -1,0 +1,110 @@
+"""What an exercise module declares: its graded functions and how each is judged."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..cases import Case, Verdict, freeze
+
+PUBLIC_SEED = 20240917
+
+# The NumPy exercises forbid the reference implementation and torch: importing
+# either (directly, through importlib, or by reading their files) fails in the
+# sandbox. ``lstm_lib.grading`` itself is never available there; ``check``
+# imports in the notebooks are dropped by the parser.
+NUMPY_FORBIDDEN = ("lstm_lib", "torch")
+
+# Errors whose message tells the mistake, whatever the function (text in the message, hint).
+COMMON_ERROR_HINTS = (
+    ("only length-1 arrays can be converted",
+     "math functions (math.exp, math.tanh, ...) take one number; NumPy's (np.exp, ...) work "
+     "elementwise on whole arrays"),
+    ("only 0-dimensional arrays can be converted",
+     "math functions (math.exp, math.tanh, ...) take one number; NumPy's (np.exp, ...) work "
+     "elementwise on whole arrays"),
+    ("The truth value of an array with more than one element is ambiguous",
+     "an if on an array: choose elementwise with np.where(condition, a, b) instead"),
+)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    signature: str  # as the exercise states it, e.g. "sigmoid(x)"
+    returns: str  # the expected return value, for messages
+    points: float
+    outputs: tuple  # ((name, path), ...): see outputs.extract
+    make_cases: Callable[[np.random.Generator], list]
+    judge: Callable[[Case, list], Verdict]
+    # Graded functions this one may call: while it is graded, the reference stands in for them.
+    calls: tuple[str, ...] = ()
+    # Dotted names it may not use ("numpy.tanh"), each with the sentence that says so.
+    banned: dict = field(default_factory=dict, hash=False)
+    # (text in an error's message, the likely mistake), tried before COMMON_ERROR_HINTS.
+    error_hints: tuple = ()
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The parameter names of the signature, in order."""
+        tree = ast.parse(f"def {self.signature}: pass")
+        a = tree.body[0].args
+        return tuple(p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs))
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    key: str  # the notebook's stem, e.g. "01_gates_and_memory_cell"
+    title: str
+    functions: tuple
+    forbidden: tuple = NUMPY_FORBIDDEN
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(f.points for f in self.functions))
+
+    def function(self, name: str) -> FunctionSpec:
+        for f in self.functions:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+def reference(name: str):
+    """The reference implementation of ``name`` (imported only in trusted processes)."""
+    return getattr(importlib.import_module("lstm_lib.numpy"), name)
+
+
+def _stable(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+@functools.lru_cache(maxsize=None)
+def _drawn(fspec: FunctionSpec, seed: tuple) -> tuple:
+    cases = tuple(fspec.make_cases(np.random.default_rng(list(seed))))
+    for case in cases:
+        for call in case.calls:
+            freeze((call.args, call.kwargs))
+    return cases
+
+
+def public_cases(fspec: FunctionSpec) -> list:
+    """The cases ``check`` runs: always the same, from a fixed seed."""
+    return list(_drawn(fspec, (PUBLIC_SEED, _stable(fspec.name))))
+
+
+def hidden_cases(fspec: FunctionSpec, seed: int) -> list:
+    """The cases of a grading run: drawn once from the run's seed, the same for every
+    submission, and never the public ones (a different seed stream)."""
+    return list(_drawn(fspec, (int(seed), _stable(fspec.name), 1)))
+
+
+def draw_seed(rng) -> int:
+    """A seed for an ``Rng`` marker, from the case generator's stream."""
+    return int(rng.integers(2**31 - 1))
