@@ -204,20 +204,31 @@ SITE=$(/autograder/venv/bin/python -c 'import sysconfig; print(sysconfig.get_pat
 "$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' > "$SITE/_course_env.pth"
 "$PY" -m pip --python /autograder/venv/bin/python install -q --no-deps --no-index \
   /autograder/source/lstm_course-*.whl
-/autograder/venv/bin/python -I -c 'import lstm_lib, sys; print(lstm_lib.__file__)' > "$OUT/lstm_lib_file"
+/autograder/venv/bin/python -I -c 'import lstm_lib; print(lstm_lib.__file__)' > "$OUT/lstm_lib_file"
+CONFIG=/autograder/source/config.json
 set +e
-/autograder/venv/bin/python -I -m lstm_lib.grading.gradescope --self-check \
-  /autograder/source/config.json > "$OUT/self-check.log" 2>&1
+/autograder/venv/bin/python -I -m lstm_lib.grading.gradescope --self-check $CONFIG \
+  > "$OUT/self-check.log" 2>&1
 echo $? > "$OUT/self-check.rc"
+LSTM_COURSE_NO_NAMESPACES=1 /autograder/venv/bin/python -I -m lstm_lib.grading.gradescope \
+  --self-check $CONFIG > "$OUT/self-check-no-namespaces.log" 2>&1
+echo $? > "$OUT/self-check-no-namespaces.rc"
+cp $CONFIG "$OUT/config.json"
 for c in "$CASES"/*; do
   name=$(basename "$c")
   rm -rf /autograder/submission /autograder/results
-  cp -r "$c" /autograder/submission
+  cp -r "$c/submission" /autograder/submission
   mkdir /autograder/results
-  (cd /autograder && ./run_autograder) > "$OUT/$name.log" 2>&1
+  cp "$OUT/config.json" $CONFIG
+  if [ -e "$c/allow_unsandboxed" ]; then
+    sed -i 's/"allow_unsandboxed": false/"allow_unsandboxed": true/' $CONFIG
+  fi
+  (cd /autograder && env $(cat "$c/env" 2>/dev/null) ./run_autograder) > "$OUT/$name.log" 2>&1
   echo $? > "$OUT/$name.rc"
   cp /autograder/results/results.json "$OUT/$name.json"
 done
+stat -c %a /autograder/source > "$OUT/source.mode"
+stat -c %a "$(dirname "$(cat "$OUT/lstm_lib_file")")" > "$OUT/package.mode"
 """
 
 
@@ -227,20 +238,31 @@ def _partly_wrong(source: str) -> str:
     return swapped
 
 
+def _case(folder: Path, name: str, *, env: str = "", allow_unsandboxed: bool = False) -> Path:
+    sub = folder / name / "submission"
+    sub.mkdir(parents=True)
+    if env:
+        (folder / name / "env").write_text(env)
+    if allow_unsandboxed:
+        (folder / name / "allow_unsandboxed").touch()
+    return sub
+
+
 def _cases(folder: Path) -> None:
     solution = SOLUTIONS / f"{KEY}.ipynb"
-    (folder / "correct").mkdir(parents=True)
-    shutil.copy(solution, folder / "correct" / "jdoe lstm (final).ipynb")
+    shutil.copy(solution, _case(folder, "correct") / "jdoe lstm (final).ipynb")
     nb = nbformat.read(solution, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code" and "np.split" in cell.source:
             cell.source = _partly_wrong(cell.source)
-    (folder / "partly_wrong").mkdir()
-    nbformat.write(nb, folder / "partly_wrong" / "submission.ipynb")
-    (folder / "broken").mkdir()
-    (folder / "broken" / f"{KEY}.ipynb").write_text('{"cells": [{"cell_type": "code", "sou')
-    (folder / "empty").mkdir()
-    (folder / "empty" / "README.txt").write_text("forgot the notebook")
+    nbformat.write(nb, _case(folder, "partly_wrong") / "submission.ipynb")
+    (_case(folder, "broken") / f"{KEY}.ipynb").write_text('{"cells": [{"cell_type": "code", "sou')
+    (_case(folder, "empty") / "README.txt").write_text("forgot the notebook")
+    # Gradescope's containers, usually: no namespaces.
+    no_ns = "LSTM_COURSE_NO_NAMESPACES=1"
+    shutil.copy(solution, _case(folder, "no_namespaces_refused", env=no_ns) / "mine.ipynb")
+    shutil.copy(solution, _case(folder, "no_namespaces_allowed", env=no_ns, allow_unsandboxed=True)
+                / "mine.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -328,6 +350,32 @@ def test_a_submission_without_a_notebook_says_what_to_upload(gradescope_runs):
     res = _results(gradescope_runs[0], "empty")
     assert res["score"] == 0
     assert f"No notebook for exercise {KEY}" in res["output"] and "README.txt" in res["output"]
+
+
+def test_without_namespaces_the_bundle_refuses_unless_made_to_allow_it(gradescope_runs):
+    out = gradescope_runs[0]
+    refused = json.loads((out / "no_namespaces_refused.json").read_text())
+    assert (out / "no_namespaces_refused.rc").read_text().strip() == "0", "results.json is written"
+    assert refused["score"] == 0 and refused["tests"] == []
+    assert "could not grade" in refused["output"] and "--allow-unsandboxed" in refused["output"]
+    allowed = _results(out, "no_namespaces_allowed")
+    assert allowed["score"] == 6, allowed["output"]
+    assert "LSTM_COURSE_NO_NAMESPACES=1" in allowed["output"], "the feedback says how it ran"
+
+
+def test_a_build_without_namespaces_fails_its_self_check_and_says_what_to_do(gradescope_runs):
+    out = gradescope_runs[0]
+    assert (out / "self-check-no-namespaces.rc").read_text().strip() == "1"
+    log = (out / "self-check-no-namespaces.log").read_text()
+    assert "self-check FAILED" in log and "Make the bundle again" in log and "--allow-unsandboxed" in log
+
+
+def test_the_bundle_and_the_grader_are_closed_to_other_users(gradescope_runs):
+    out = gradescope_runs[0]
+    if os.geteuid() != 0:
+        pytest.skip("only root closes them")
+    assert (out / "source.mode").read_text().strip() == "700"
+    assert (out / "package.mode").read_text().strip() == "700"
 
 
 def test_every_submission_gets_the_same_hidden_inputs(gradescope_runs):

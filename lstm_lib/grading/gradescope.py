@@ -346,6 +346,26 @@ def write_results(results: dict, results_dir: Path) -> Path:
     return path
 
 
+def lock_down(config_path: Path, root: Path = GRADESCOPE_ROOT) -> list[Path]:
+    """As root, close the bundle's folder and this package's folder to other users.
+
+    Where Gradescope's container gives no namespaces, a submission runs as nobody behind
+    the audit hook alone; past the hook, it would find the seed in config.json and the
+    reference implementation here. The grader runs as root and still reads both. Only
+    folders inside ``root`` are touched, never a checkout that happens to run this.
+    """
+    import lstm_lib
+
+    if os.geteuid() != 0:
+        return []
+    closed = []
+    for folder in (Path(config_path).resolve().parent, Path(lstm_lib.__file__).resolve().parent):
+        if folder.is_relative_to(Path(root).resolve()) and folder != Path(root).resolve():
+            folder.chmod(0o700)
+            closed.append(folder)
+    return closed
+
+
 def run(config_path: Path, root: Path = GRADESCOPE_ROOT) -> int:
     """What ``run_autograder`` does: grade ``root/submission`` into ``root/results``.
 
@@ -356,6 +376,7 @@ def run(config_path: Path, root: Path = GRADESCOPE_ROOT) -> int:
     config = {}
     try:
         config = load_config(config_path)
+        lock_down(config_path, root)
         with tempfile.TemporaryDirectory(prefix="lstm-gradescope-") as tmp:
             results, log = grade_submission(config, root / "submission", Path(tmp))
     except Exception:  # noqa: BLE001 - Gradescope must get a results.json in any case
@@ -389,6 +410,11 @@ def self_check(config_path: Path) -> int:
     status = results.get("extra_data", {}).get("status")
     if status == "grader error" or not results["tests"]:
         print(f"self-check FAILED: {results['output']}", file=sys.stderr)
+        if not config["allow_unsandboxed"] and "--allow-unsandboxed" in log:
+            print("This machine gives the grader no namespaces, so it refuses to run "
+                  "submissions. Make the bundle again with lstm-course autograder "
+                  "--allow-unsandboxed to grade here behind the audit hook alone (read the "
+                  "instructor's guide, 'What the sandbox guarantees', first).", file=sys.stderr)
         return 1
     print(f"self-check passed: {len(results['tests'])} graded function(s), seed {config['seed']}")
     return 0
