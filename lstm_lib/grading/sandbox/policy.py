@@ -70,9 +70,11 @@ ENVIRONMENT = {
 
 # ------------------------------------------------------------------ the audit hook
 
-# Modules every exercise forbids: the course's own code, and the ways to run
-# native code, start processes or share memory with other processes.
-FORBIDDEN_MODULES = ("lstm_lib", "ctypes", "_ctypes", "_posixsubprocess", "_posixshmem")
+# Modules every exercise forbids: the course's own code; the ways to run native
+# code, start processes or share memory with other processes; and C modules
+# that write files out of sight of the "open" event (dbm, readline's history).
+FORBIDDEN_MODULES = ("lstm_lib", "ctypes", "_ctypes", "_posixsubprocess", "_posixshmem",
+                     "_gdbm", "_dbm", "readline")
 # Audit events that fail with "... is not allowed in the grader's sandbox".
 DENIED_EVENTS = (
     "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
@@ -85,7 +87,7 @@ DENIED_EVENTS = (
     # The objects a ban replaced stay reachable from the garbage collector.
     "gc.get_objects", "gc.get_referrers", "gc.get_referents",
 )
-DENIED_EVENT_PREFIXES = ("socket.", "ctypes.", "_posixsubprocess.", "winreg.")
+DENIED_EVENT_PREFIXES = ("socket.", "ctypes.", "_posixsubprocess.", "syslog.", "winreg.")
 # Events whose string arguments are paths, all of which must lie in the sandbox's folder.
 WRITE_EVENTS = (
     "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.truncate",
