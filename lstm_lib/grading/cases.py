@@ -117,8 +117,6 @@ class Case:
 #   timeout          the time limit ran out during the call
 #   not_run          an earlier call ended the sandbox, so this one never ran
 #   missing          the notebook does not define the function
-STATUSES = ("ok", "not_implemented", "error", "blocked", "bad_return", "bad_output",
-            "crashed", "timeout", "not_run", "missing")
 
 
 @dataclass

@@ -37,7 +37,7 @@ def close(got: np.ndarray, want: np.ndarray, dtype=None) -> bool:
     return bool(close_mask(got, want, dtype).all())
 
 
-def compare_array(name: str, got: np.ndarray, want: np.ndarray, *, check_dtype=True) -> list[str]:
+def compare_array(name: str, got: np.ndarray, want: np.ndarray) -> list[str]:
     """What differs between ``got`` and ``want``, as sentences; empty when they agree."""
     if got.shape != want.shape:
         msg = f"{name} has shape {shape_str(got.shape)}, expected {shape_str(want.shape)}"
@@ -45,7 +45,7 @@ def compare_array(name: str, got: np.ndarray, want: np.ndarray, *, check_dtype=T
             msg += " (the values are right, the shape is not)"
         return [msg]
     problems = []
-    if check_dtype and got.dtype != want.dtype:
+    if got.dtype != want.dtype:
         problems.append(f"{name} has dtype {got.dtype}, expected {want.dtype}")
     rtol, atol = tolerances(want.dtype)
     g, w = got.astype(np.float64), want.astype(np.float64)

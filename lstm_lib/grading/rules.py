@@ -256,13 +256,10 @@ def source_node(fn):
     return node
 
 
-def line_text(node, line: int, lines: list[str] | None = None) -> str:
-    """The code on ``line`` of the function ``node`` (its source kept by ``source_node``)."""
-    lines = lines if lines is not None else getattr(node, "source_lines", None)
-    first = getattr(node, "first_line", 1)
-    if lines is None:
-        return ""
-    k = line - first if hasattr(node, "first_line") else line - 1
+def line_text(node, line: int) -> str:
+    """The code on ``line`` of the function ``node``, from the source ``source_node`` kept."""
+    lines = getattr(node, "source_lines", [])
+    k = line - getattr(node, "first_line", 1)
     return lines[k].strip() if 0 <= k < len(lines) else ""
 
 

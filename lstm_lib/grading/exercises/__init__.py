@@ -14,15 +14,7 @@ from . import ex01_gates_and_memory_cell, ex02_one_lstm_step
 from .common import rules_verdict, run_judge
 from .ex01_gates_and_memory_cell import SIGMOID, TANH
 from .ex02_one_lstm_step import INIT_LSTM_PARAMS, LSTM_CELL_FORWARD
-from .spec import (
-    NUMPY_FORBIDDEN,
-    PUBLIC_SEED,
-    ExerciseSpec,
-    FunctionSpec,
-    hidden_cases,
-    public_cases,
-    reference,
-)
+from .spec import ExerciseSpec, FunctionSpec, hidden_cases, public_cases, reference
 
 EXERCISES = {m.EXERCISE.key: m.EXERCISE
              for m in (ex01_gates_and_memory_cell, ex02_one_lstm_step)}
@@ -39,6 +31,6 @@ def find_function(name: str) -> tuple[ExerciseSpec, FunctionSpec] | None:
 
 __all__ = [
     "EXERCISES", "ExerciseSpec", "FunctionSpec", "INIT_LSTM_PARAMS", "LSTM_CELL_FORWARD",
-    "NUMPY_FORBIDDEN", "PUBLIC_SEED", "SIGMOID", "TANH", "find_function", "hidden_cases",
-    "public_cases", "reference", "rules_verdict", "run_judge",
+    "SIGMOID", "TANH", "find_function", "hidden_cases", "public_cases", "reference",
+    "rules_verdict", "run_judge",
 ]

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...numpy._checks import PARAM_KEYS
 from ..cases import Call, Case, DType, Outcome, Rng, Verdict
-from ..judging import close, compare_array, shape_str
+from ..judging import close, compare_array, shape_str, tolerances
 from .common import sigmoid64
 from .spec import ExerciseSpec, FunctionSpec, draw_seed, reference
 
@@ -387,7 +387,7 @@ def _cell_variants(x, h_prev, c_prev, p) -> list:
 
 def _near(got, want, dtype, factor=10.0) -> bool:
     """Close within ``factor`` times the dtype's tolerance: for quantities derived from outputs."""
-    rtol, atol = (1e-6, 1e-8) if np.dtype(dtype) == np.float64 else (1e-4, 1e-5)
+    rtol, atol = tolerances(dtype)
     g, w = np.asarray(got, np.float64), np.asarray(want, np.float64)
     with np.errstate(all="ignore"):
         return g.shape == w.shape and bool(

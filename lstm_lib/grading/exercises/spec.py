@@ -69,12 +69,6 @@ class ExerciseSpec:
     def max_score(self) -> float:
         return float(sum(f.points for f in self.functions))
 
-    def function(self, name: str) -> FunctionSpec:
-        for f in self.functions:
-            if f.name == name:
-                return f
-        raise KeyError(name)
-
 
 def reference(name: str):
     """The reference implementation of ``name`` (imported only in trusted processes)."""
