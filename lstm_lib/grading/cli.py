@@ -1,8 +1,8 @@
-"""``lstm-course``: grade submissions, and write the exercises from the solutions.
+"""``lstm-course``: grade submissions, write the exercises from the solutions, make a Gradescope bundle.
 
     lstm-course grade PATH... --out DIR [--seed N] [--jobs N] [--timeout S] [--memory MB] [--allow-unsandboxed]
     lstm-course assign [--source solutions] [--dest exercises]
-    lstm-course autograder --out autograder.zip [--seed N] [--exercise KEY]... [--timeout S] [--memory MB]
+    lstm-course autograder --out ZIP [--seed N] [--exercise KEY]... [--timeout S] [--memory MB] [--allow-unsandboxed]
 """
 
 from __future__ import annotations
