@@ -127,7 +127,8 @@ def failed(fname: str, outcomes, error_hints=()) -> Verdict | None:
     return None
 
 
-def overflow_warnings(outcomes) -> list[str]:
+def runtime_warnings(outcomes) -> list[str]:
+    """NumPy's warnings (overflow, invalid value, divide by zero) while the calls ran."""
     return [w for o in outcomes for w in o.warnings if "RuntimeWarning" in w]
 
 

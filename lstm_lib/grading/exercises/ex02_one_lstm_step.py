@@ -52,7 +52,7 @@ def _init_cases(rng) -> list:
         Case(f"init_lstm_params({D2}, {H2}, dtype=np.float32): every array is float32",
              (Call((D2, H2), {"rng": Rng(s + 1), "dtype": DType("float32")}),), kind="layout"),
         Case(f"init_lstm_params({D3}, {H3}, forget_bias=None): every value uniform in "
-             "(-1/sqrt(H), 1/sqrt(H))",
+             "[-1/sqrt(H), 1/sqrt(H)]",
              (Call((D3, H3), {"rng": Rng(s + 2), "forget_bias": None}),), kind="range"),
         Case(f"init_lstm_params({D}, {H}, forget_bias={fb:g}): bias_ih[H:2H] + bias_hh[H:2H] "
              "== forget_bias",
@@ -174,12 +174,12 @@ def _init_layout(call: Call, out: dict, *, spread: bool) -> tuple[list[str], str
             continue
         if np.abs(vals).max() > k_ * (1 + 1e-6):
             problems.append(f"{name} has values up to {np.abs(vals).max():.3g} in size, outside "
-                            f"(-1/sqrt(H), 1/sqrt(H)) = (-{k_:.3g}, {k_:.3g})")
+                            f"[-1/sqrt(H), 1/sqrt(H)] = [-{k_:.3g}, {k_:.3g}]")
             where = where or f"the values of {name}"
         elif spread and name.startswith("weight") and (vals.max() < 0.7 * k_ or
                                                        vals.min() > -0.7 * k_):
             problems.append(f"{name} only spans [{vals.min():.3g}, {vals.max():.3g}]; values "
-                            f"uniform in (-{k_:.3g}, {k_:.3g}) would fill that range")
+                            f"uniform in [-{k_:.3g}, {k_:.3g}] would fill that range")
             where = where or f"the values of {name}"
     range_hint = None
     if any(p.startswith(("weight", "bias")) and ("outside" in p or "spans" in p)
