@@ -192,6 +192,15 @@ def test_a_hidden_np_tanh_is_blocked_when_it_runs():
     assert fg.score == 0 and "ready-made tanh" in text, text
 
 
+def test_a_local_name_that_shadows_an_alias_of_np_tanh_is_no_rule_break():
+    cells = ("from numpy import tanh as t",
+             "def tanh(x):\n    t = 2 * sigmoid(2 * x)\n    return t - 1")
+    ns = define(IMPORTS, SIGMOID_OK, *cells, label="shadow")
+    assert check(ns["tanh"], show=False).passed
+    fg, text = grade("tanh", IMPORTS, SIGMOID_OK, *cells)
+    assert fg.score == fg.max_score, text
+
+
 def test_sigmoid_may_use_np_tanh_the_text_does_not_forbid_it():
     fg, text = grade("sigmoid", IMPORTS, SIGMOID_GIVEN)
     assert fg.score == fg.max_score, text

@@ -8,8 +8,6 @@ the exercise forbids fails it, with the line that breaks the rule.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -155,23 +153,10 @@ def _definition(parsed: ParsedNotebook, name: str):
     return None
 
 
-@functools.lru_cache(maxsize=1)
-def _sandbox_options() -> frozenset:
-    """The keyword-only options this sandbox's ``run_function`` takes."""
-    params = inspect.signature(run_function).parameters
-    return frozenset(n for n in ("stand_ins", "banned") if n in params)
-
-
-def _options(fspec: FunctionSpec, parsed: ParsedNotebook) -> dict:
-    """``stand_ins`` for the graded functions that ``fspec`` calls and the notebook defines
-    (one it lacks stays missing, as in the learner's kernel), and ``banned``."""
-    opts = {}
-    stand_ins = {d: reference(d) for d in fspec.calls if d in parsed.names and d != fspec.name}
-    if stand_ins:
-        opts["stand_ins"] = stand_ins
-    if fspec.banned:
-        opts["banned"] = dict(fspec.banned)
-    return {k: v for k, v in opts.items() if k in _sandbox_options()}
+def _stand_ins(fspec: FunctionSpec, parsed: ParsedNotebook) -> dict:
+    """The reference for each graded function that ``fspec`` calls and the notebook defines;
+    one the notebook lacks stays missing, as it is in the learner's kernel."""
+    return {d: reference(d) for d in fspec.calls if d in parsed.names and d != fspec.name}
 
 
 def _note_dependencies(functions: list, parsed: ParsedNotebook) -> None:
@@ -185,24 +170,22 @@ def _note_dependencies(functions: list, parsed: ParsedNotebook) -> None:
             found = _definition(parsed, f.name)
             if found is None or not uses_name(found[0], dep):
                 continue
-            if "stand_ins" in _sandbox_options():
-                f.notes.append(f"{f.name} calls your {dep}, which lost points: {f.name} was "
-                               f"graded with the course's {dep} in its place, so that mistake "
-                               f"costs only once; fix {dep} first")
-            else:
-                f.notes.append(f"{f.name} calls your {dep}, which lost points: fix {dep} first")
+            f.notes.append(f"{f.name} calls your {dep}, which lost points: {f.name} was graded "
+                           f"with the course's {dep} in its place, so that mistake costs only "
+                           f"once; fix {dep} first")
 
 
 def _run_cases(fg, parsed, ex, cases, limits, notes, outputs, max_runs=6):
     """Outcomes per case. After a crash the cases it left unrun get a fresh sandbox, so a
     function that crashes on one input still earns the others; a timeout ends the function."""
     fspec = fg.spec
-    options = _options(fspec, parsed)
+    stand_ins = _stand_ins(fspec, parsed)
     results = [None] * len(cases)
     todo = list(range(len(cases)))
     for _ in range(max_runs):
         run = run_function(parsed.snippets, fspec.name, fspec.outputs, fspec.returns,
-                           [cases[i] for i in todo], ex.forbidden, limits, **options)
+                           [cases[i] for i in todo], ex.forbidden, limits,
+                           stand_ins=stand_ins, banned=dict(fspec.banned))
         fg.elapsed += run.elapsed
         for note in run.notes:
             if note not in notes:

@@ -138,6 +138,9 @@ def rule_breaks(node, resolve, *, banned=(), forbidden=()) -> list[tuple[int, st
     objs, tops = _targets(banned)
     local = _import_aliases(n for n in ast.walk(node) if isinstance(n, (ast.Import,
                                                                        ast.ImportFrom)))
+    # Parameters and variables of the function shadow the globals of the same name.
+    assigned = {n.arg for n in ast.walk(node) if isinstance(n, ast.arg)} | {
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     found, seen = [], set()
 
     def hit(line, text, rule):
@@ -161,6 +164,8 @@ def rule_breaks(node, resolve, *, banned=(), forbidden=()) -> list[tuple[int, st
         head, _, rest = text.partition(".")
         if head in local:
             obj = _lookup(local[head] + ("." + rest if rest else ""), tops | set(forbidden))
+        elif head in assigned:
+            continue
         else:
             obj = resolve(head)
             for part in rest.split(".") if rest else ():
