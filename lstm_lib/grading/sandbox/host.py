@@ -35,6 +35,22 @@ NO_NAMESPACES_ENV = "LSTM_COURSE_NO_NAMESPACES"  # "1": act as if namespaces wer
 BUILD_FAILED = 97  # seal.py's exit status
 
 
+def _once(fn):
+    """``fn``'s result, computed once per process even when grading threads ask together."""
+    cached = functools.lru_cache(maxsize=1)(fn)
+
+    @functools.wraps(fn)
+    def once():
+        with _ONCE:
+            return cached()
+
+    once.cache_clear = cached.cache_clear
+    return once
+
+
+_ONCE = threading.RLock()
+
+
 class SandboxUnavailable(RuntimeError):
     """Namespaces are unavailable, and running without them was not allowed."""
 
@@ -67,7 +83,7 @@ class Runtime(NamedTuple):
     library_links: tuple  # (path, target) of the symlinks on the way to them
 
 
-@functools.lru_cache(maxsize=1)
+@_once
 def runtime() -> Runtime:
     """What the sandbox runs on, found once per process (and the packages staged once)."""
     stdlib = os.path.dirname(os.path.realpath(os.__file__))
@@ -86,7 +102,7 @@ def runtime() -> Runtime:
     interpreter = os.path.realpath(sys.executable)
     binaries = [interpreter, *([libpython] if libpython else []),
                 *map(str, (stage / "packages").rglob("*.so"))]
-    dirs, links = _system_libraries(binaries, own=(str(stage), libpython or interpreter))
+    dirs, links = _system_libraries(binaries, own=(f"{stage}/", libpython or interpreter))
     return Runtime(interpreter, stdlib, libpython, str(stage / "packages"), str(stage / "root"),
                    dirs, links)
 
@@ -97,8 +113,8 @@ def _system_libraries(binaries: list, own: tuple) -> tuple[tuple, tuple]:
     try:
         found = subprocess.run([policy.LIBRARY_FINDER, *binaries], capture_output=True,
                                text=True, timeout=60).stdout
-    except (OSError, subprocess.SubprocessError) as err:
-        raise SandboxUnavailable(f"{policy.LIBRARY_FINDER} failed: {err}") from None
+    except (OSError, subprocess.SubprocessError):
+        found = ""  # the probe will then say which library the sandbox lacks
     dirs, links = set(), {}
     for line in found.splitlines():
         if not line[:1].isspace():
@@ -147,6 +163,7 @@ def _stage_package(name: str, dest: Path) -> None:
             dirs[:] = [d for d in dirs if d != "tests"]
             rel = Path(here).relative_to(src.parent)
             (dest / rel).mkdir(exist_ok=True)
+            (dest / rel).chmod(0o755)  # whatever the umask: the sandbox runs as another user
             for f in files:
                 if Path(here).name == "__pycache__":
                     _restage_pyc(Path(here, f), dest / rel / f, site)
@@ -250,7 +267,7 @@ def refusal() -> str:
             "(the feedback will say so)")
 
 
-@functools.lru_cache(maxsize=1)
+@_once
 def _isolate() -> tuple[Isolation, str]:
     if os.environ.get(NO_NAMESPACES_ENV) == "1":
         return _unsealed(f"{NO_NAMESPACES_ENV}=1 is set")
@@ -266,7 +283,8 @@ def _isolate() -> tuple[Isolation, str]:
         if problem is None:
             return Isolation(prefix, True, f"sealed in namespaces ({how}): no network, no other "
                                            "process in sight, and a file system of its own that "
-                                           "holds only the Python runtime, numpy and its folder"), ""
+                                           "holds only the Python runtime, numpy, the libraries "
+                                           "they load and its own folder"), ""
         why.append(f"{how}: {problem}")
     return _unsealed("; ".join(why))
 
@@ -323,7 +341,7 @@ def run_function(snippets, function: str, outputs, returns: str, cases, forbidde
         shutil.rmtree(box, ignore_errors=True)
 
 
-@functools.lru_cache(maxsize=1)
+@_once
 def _unsealed_user() -> int | None:
     """Without namespaces, a grader running as root still runs submissions as nobody, where
     nobody can run the interpreter (a runtime in root's home cannot be)."""
