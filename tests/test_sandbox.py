@@ -7,6 +7,7 @@ simulates a machine without them). ``sandbox_command`` runs plain python in the
 sealed file system without the audit hook, to show the seal holds on its own.
 """
 
+import collections
 import json
 import os
 import subprocess
@@ -607,7 +608,11 @@ def test_the_wire_rejects_what_is_not_a_plain_array_or_a_message():
     with pytest.raises(wire.WireError, match="deeply"):
         wire.decode(deep, [])
     arrays = []
-    value = {"a": (1.0, np.float32(2), [np.ones(2), None, "s", True, 3])}
+    cache = collections.namedtuple("CellCache", ["f", "c"])(np.ones(2), 0.5)
+    value = {"a": (1.0, np.float32(2), [np.ones(2), None, "s", True, 3]), "cache": cache}
     back = wire.decode(json.loads(json.dumps(wire.encode(value, arrays))), arrays)
     assert back["a"][0] == 1.0 and isinstance(back["a"][0], float)
     assert back["a"][1].dtype == np.float32 and back["a"][2][1:] == [None, "s", True, 3]
+    assert type(back["cache"]).__name__ == "CellCache" and back["cache"].c == 0.5
+    with pytest.raises(wire.WireError, match="named tuple"):
+        wire.decode({"t": "namedtuple", "name": "x; import os", "fields": [], "items": []}, [])

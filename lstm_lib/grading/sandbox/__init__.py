@@ -43,9 +43,11 @@ stand_ins=None, banned=None) -> RunResult``, beyond the definitions and the call
   own): calling it sends its arguments to the host, which calls the trusted
   ``callable`` in the grader's process and sends the result back. The
   reference's code never enters the sandbox; the proxy's source is just the
-  proxy. Only arrays, NumPy scalars, numbers, str, None and dicts, lists and
-  tuples of them cross, both ways; anything else, or an error in the
-  callable, makes the proxy raise ``ValueError`` in the learner's code.
+  proxy. Only arrays, NumPy scalars, numbers, str, None and dicts, lists,
+  tuples and named tuples (a cache arrives with its field names) of them
+  cross, both ways; anything else makes the proxy raise ``TypeError`` (an
+  argument) or ``ValueError`` (a result, or an error in the callable, whose
+  message it carries) in the learner's code.
 * ``banned``: ``{"numpy.tanh": message}``, dotted names of module attributes.
   Before the learner's definitions run, every module attribute in the sandbox
   that is that object (``numpy.tanh``, ``numpy._core.umath.tanh``, ...) is

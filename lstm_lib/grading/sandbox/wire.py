@@ -19,6 +19,7 @@ before the grader uses it.
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import os
@@ -61,8 +62,12 @@ def encode(value, arrays: list, marker=None):
         if not all(isinstance(k, str) for k in value):
             raise TypeError("only dicts with str keys can cross the wire")
         return {"t": "dict", "items": {k: encode(v, arrays, marker) for k, v in value.items()}}
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):  # a NamedTuple: a cache
+        return {"t": "namedtuple", "name": type(value).__name__, "fields": list(value._fields),
+                "items": [encode(v, arrays, marker) for v in value]}
     if isinstance(value, (list, tuple)):
-        return {"t": type(value).__name__, "items": [encode(v, arrays, marker) for v in value]}
+        return {"t": "list" if isinstance(value, list) else "tuple",
+                "items": [encode(v, arrays, marker) for v in value]}
     if isinstance(value, float):
         return {"t": "float", "value": value}  # JSON would read 1.0 back as 1
     if value is None or isinstance(value, (bool, int, str)):
@@ -91,12 +96,25 @@ def decode(obj, arrays: list, markers: dict | None = None, _depth: int = 0):
     items = obj.get("items")
     if t == "dict" and isinstance(items, dict):
         return {str(k): decode(v, arrays, markers, _depth + 1) for k, v in items.items()}
-    if t in ("list", "tuple") and isinstance(items, list):
+    if t in ("list", "tuple", "namedtuple") and isinstance(items, list):
         seq = [decode(v, arrays, markers, _depth + 1) for v in items]
+        if t == "namedtuple":
+            return _namedtuple(obj.get("name"), obj.get("fields"), len(seq))(*seq)
         return seq if t == "list" else tuple(seq)
     if markers and t in markers:
         return markers[t](obj)
     raise WireError(f"unknown value tag {str(t)[:40]!r}")
+
+
+def _namedtuple(name, fields, n: int):
+    """A NamedTuple class of that name and fields (checked: identifiers only, n of them)."""
+    if not isinstance(name, str) or not isinstance(fields, list) or len(fields) != n or \
+            not all(isinstance(f, str) for f in fields):
+        raise WireError("a named tuple without a valid name and fields")
+    try:
+        return collections.namedtuple(name, fields)
+    except (ValueError, TypeError) as err:
+        raise WireError(f"a named tuple that cannot be made ({err})") from None
 
 
 def array_paths(args, kwargs) -> list:
