@@ -174,7 +174,8 @@ def _check(fn, name, ex, spec, *, with_notes: bool) -> CheckResult:
         dep_ex, dep_spec = find_function(dep)
         sub = _check(mine, dep, dep_ex, dep_spec, with_notes=False)
         if not sub.passed:
-            how = sub.message or f"{sub.n_passed} of {len(sub.cases)} of its public cases pass"
+            how = sub.message.split(" (")[0] if sub.message else \
+                f"{sub.n_passed} of {len(sub.cases)} of its public cases pass"
             result.notes.append(
                 f"{name} calls your {dep}, which does not pass check({dep}) ({how}). {name} "
                 f"was checked with the course's {dep} in its place: fix {dep} first")
