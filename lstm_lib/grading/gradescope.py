@@ -254,9 +254,8 @@ def _empty_notebook() -> bytes:
     return json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
-def grade_command(config: dict, in_dir: Path, out_dir: Path, jobs: int,
-                  python: str | None = None) -> list[str]:
-    cmd = [python or sys.executable, "-I", "-m", "lstm_lib.grading.cli", "grade", str(in_dir),
+def grade_command(config: dict, in_dir: Path, out_dir: Path, jobs: int) -> list[str]:
+    cmd = [sys.executable, "-I", "-m", "lstm_lib.grading.cli", "grade", str(in_dir),
            "--out", str(out_dir), "--seed", str(config["seed"]), "--jobs", str(jobs),
            "--timeout", str(config["timeout_s"]), "--memory", str(config["memory_mb"])]
     if config["allow_unsandboxed"]:
@@ -304,7 +303,8 @@ def grade_submission(config: dict, submission: Path, work: Path) -> tuple[dict, 
                              f"({failed}). This is a problem with the autograder, not with your "
                              "work: please tell the course staff.", started), log
 
-    names = [f.relative_to(submission).as_posix() for f in files]
+    names = [f.relative_to(submission).as_posix() for f in files[:10]]
+    names += [f"and {len(files) - 10} more"] if len(files) > 10 else []
     result = {"score": 0.0, "execution_time": 0.0, "output": "", "visibility": "visible",
               "stdout_visibility": "hidden", "tests": [],
               "extra_data": {"seed": config["seed"], "exercises": {}}}
@@ -320,9 +320,7 @@ def grade_submission(config: dict, submission: Path, work: Path) -> tuple[dict, 
                     f"Upload your completed {key}.ipynb.")
         else:
             head = f"Graded {path.relative_to(submission).as_posix()} as exercise {key} ({how})."
-        # The grader recognised the copy by the exercise's name, not the student's file name.
-        text = str(res.get("output", "")).replace(", recognised by file name.\n", ".\n", 1)
-        sections.append(head + "\n" + text)
+        sections.append(head + "\n" + str(res.get("output", "")))
         result["score"] += float(res.get("score", 0.0))
         result["execution_time"] += float(res.get("execution_time", 0.0))
         result["tests"] += list(res.get("tests", []))
