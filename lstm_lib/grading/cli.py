@@ -140,6 +140,14 @@ def cmd_autograder(args) -> int:
     return 0
 
 
+def _add_limits(parser) -> None:
+    """The sandbox's limits, which grade and autograder both take."""
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                        help="wall-clock seconds per graded function (default 10)")
+    parser.add_argument("--memory", type=int, default=2048, metavar="MB",
+                        help="address-space limit of the sandbox (default 2048)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lstm-course",
                                      description="The LSTM course's command-line tools.")
@@ -154,10 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=None,
                    help="seed of the hidden inputs (default: a random one, recorded)")
     g.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel workers")
-    g.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                   help="wall-clock seconds per graded function (default 10)")
-    g.add_argument("--memory", type=int, default=2048, metavar="MB",
-                   help="address-space limit of the sandbox (default 2048)")
+    _add_limits(g)
     g.add_argument("--allow-unsandboxed", action="store_true",
                    help="grade even where namespaces are unavailable, with the audit hook "
                         "alone (the feedback says so); without it, grade refuses there")
@@ -178,10 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--exercise", action="append", metavar="KEY",
                    help="an exercise the assignment grades, e.g. 02_one_lstm_step "
                         "(repeat for several; default: every exercise)")
-    b.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                   help="wall-clock seconds per graded function (default 10)")
-    b.add_argument("--memory", type=int, default=2048, metavar="MB",
-                   help="address-space limit of the sandbox (default 2048)")
+    _add_limits(b)
     b.add_argument("--allow-unsandboxed", action="store_true",
                    help="let the bundle grade where namespaces are unavailable, as in "
                         "Gradescope's containers usually (see the instructor's guide)")
