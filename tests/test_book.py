@@ -218,7 +218,7 @@ def _open_offline(browser, url: str, site: str, width: int):
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
 def test_built_chapter_shows_typeset_math_and_widgets_offline(browser, site, width, tmp_path):
-    chapter = "book/01_gates_and_memory_cell.html"
+    chapter = "book/02_gates_and_memory_cell.html"
     context, page, off_site, errors = _open_offline(browser, f"{site}/{chapter}", site, width)
     try:
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",

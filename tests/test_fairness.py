@@ -100,7 +100,7 @@ def test_identical_notebooks_get_identical_marks_in_any_batch_order_and_jobs(tmp
     first = tmp_path / "first"
     first.mkdir()
     for k in range(6):
-        notebook(first / f"student{k}_02_one_lstm_step.ipynb", *cells)
+        notebook(first / f"student{k}_03_one_lstm_step.ipynb", *cells)
     proc = run_cli("grade", first, "--out", tmp_path / "out1", "--seed", seed, "--jobs", 3)
     assert proc.returncode == 0, proc.stderr
     rows = read_batch(tmp_path / "out1")
@@ -112,8 +112,8 @@ def test_identical_notebooks_get_identical_marks_in_any_batch_order_and_jobs(tmp
     second = tmp_path / "second"
     second.mkdir()
     for k in (5, 0):
-        shutil.copy(first / f"student{k}_02_one_lstm_step.ipynb", second / f"z{k}_02_one_lstm_step.ipynb")
-    proc = run_cli("grade", second / "z5_02_one_lstm_step.ipynb", second / "z0_02_one_lstm_step.ipynb",
+        shutil.copy(first / f"student{k}_03_one_lstm_step.ipynb", second / f"z{k}_03_one_lstm_step.ipynb")
+    proc = run_cli("grade", second / "z5_03_one_lstm_step.ipynb", second / "z0_03_one_lstm_step.ipynb",
                    "--out", tmp_path / "out2", "--seed", seed, "--jobs", 1)
     assert proc.returncode == 0, proc.stderr
     assert {float(r["total"]) for r in read_batch(tmp_path / "out2").values()} == {total}
@@ -123,7 +123,7 @@ def test_identical_notebooks_get_identical_marks_in_any_batch_order_and_jobs(tmp
 
 
 def test_a_wrong_sigmoid_costs_only_sigmoid_and_tanh_says_fix_it_first(tmp_path):
-    path = notebook(tmp_path / "01_gates_and_memory_cell.ipynb", IMPORTS, SIGMOID_SIGN, TANH_OK)
+    path = notebook(tmp_path / "02_gates_and_memory_cell.ipynb", IMPORTS, SIGMOID_SIGN, TANH_OK)
     g = grade_notebook(path, name="one", batch_seed=99, limits=Limits(timeout_s=20))
     sig, tanh = g.functions
     assert sig.score == 0 and tanh.score == tanh.max_score, function_text(tanh, 99)
@@ -220,11 +220,11 @@ def test_reruns_with_zeroed_inputs_only_diagnose():
 
 # What each function's cases grade, and the words of the exercise text that state it.
 STATED = {
-    "01_gates_and_memory_cell": [
+    "02_gates_and_memory_cell": [
         "any shape", "the same shape", "float32 in, float32 out", "never overflow",
         "overflow warnings count as failures", "leave their input unchanged", "`np.tanh`",
         "`math.tanh`"],
-    "02_one_lstm_step": [
+    "03_one_lstm_step": [
         "`weight_ih` (4H, D)", "`weight_hh` (4H, H)", "uniform distribution", "k = 1/\\sqrt{H}",
         "an int seed", "None for a fresh one", "The same seed gives the same parameters",
         "another seed others", "`forget_bias=None` leaves the draw", "the dtype `dtype`",

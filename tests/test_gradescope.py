@@ -33,7 +33,7 @@ from lstm_lib.grading.gradescope import REQUIREMENTS, grade_command, match_noteb
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
-KEY = "02_one_lstm_step"
+KEY = "03_one_lstm_step"
 SEED = 7
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 
@@ -171,22 +171,22 @@ def _write_nb(path: Path, *sources, exercise=None) -> Path:
 
 def test_each_exercise_takes_the_notebook_that_is_it(tmp_path):
     one = _write_nb(tmp_path / "a" / "mine.ipynb", "def sigmoid(x):\n    return x")
-    two = _write_nb(tmp_path / "b.ipynb", exercise="02_one_lstm_step")
-    also = _write_nb(tmp_path / "old_02_one_lstm_step.ipynb")
+    two = _write_nb(tmp_path / "b.ipynb", exercise="03_one_lstm_step")
+    also = _write_nb(tmp_path / "old_03_one_lstm_step.ipynb")
     (tmp_path / "notes.txt").write_text("not a notebook")
     files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
-    chosen, notes = match_notebooks(files, ["01_gates_and_memory_cell", KEY], tmp_path)
-    assert chosen["01_gates_and_memory_cell"][0] == one
-    assert "functions it defines" in chosen["01_gates_and_memory_cell"][1]
+    chosen, notes = match_notebooks(files, ["02_gates_and_memory_cell", KEY], tmp_path)
+    assert chosen["02_gates_and_memory_cell"][0] == one
+    assert "functions it defines" in chosen["02_gates_and_memory_cell"][1]
     assert chosen[KEY][0] == also, "a notebook named for the exercise wins"
     assert notes == [f"{two.relative_to(tmp_path)} also looks like exercise {KEY}; "
                      f"only {also.relative_to(tmp_path)} was graded"]
 
 
 def test_a_lone_notebook_of_another_exercise_is_graded_and_the_mix_up_explained(tmp_path):
-    nb = _write_nb(tmp_path / "01_gates_and_memory_cell.ipynb", "def sigmoid(x):\n    return x")
+    nb = _write_nb(tmp_path / "02_gates_and_memory_cell.ipynb", "def sigmoid(x):\n    return x")
     chosen, _ = match_notebooks([nb], [KEY], tmp_path)
-    assert chosen[KEY][0] == nb and "looks like exercise 01_gates_and_memory_cell" in chosen[KEY][1]
+    assert chosen[KEY][0] == nb and "looks like exercise 02_gates_and_memory_cell" in chosen[KEY][1]
     chosen, _ = match_notebooks([], [KEY], tmp_path)
     assert chosen[KEY] == (None, "")
 

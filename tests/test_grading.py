@@ -91,16 +91,16 @@ def hardcoded_sigmoid_source() -> str:
 def hostile_submissions(tmp: Path) -> dict:
     escape = tmp / "escaped.txt"
     subs = {
-        "correct_01_gates_and_memory_cell": [IMPORTS, SIGMOID_OK, TANH_OK, "check(sigmoid)"],
-        "correct_02_one_lstm_step": [IMPORTS, SIGMOID_OK, INIT_OK, CELL_OK,
+        "correct_02_gates_and_memory_cell": [IMPORTS, SIGMOID_OK, TANH_OK, "check(sigmoid)"],
+        "correct_03_one_lstm_step": [IMPORTS, SIGMOID_OK, INIT_OK, CELL_OK,
                                      "check(lstm_cell_forward)"],
-        "loop_01_gates_and_memory_cell": [
+        "loop_02_gates_and_memory_cell": [
             IMPORTS, TANH_ALONE, "def sigmoid(x):\n    while True:\n        pass"],
-        "exit_01_gates_and_memory_cell": [
+        "exit_02_gates_and_memory_cell": [
             IMPORTS, TANH_ALONE, "import os\n\ndef sigmoid(x):\n    os._exit(3)"],
-        "alloc_01_gates_and_memory_cell": [
+        "alloc_02_gates_and_memory_cell": [
             IMPORTS, TANH_ALONE, "def sigmoid(x):\n    big = np.ones(10**9)\n    return big[:x.size]"],
-        "patch_01_gates_and_memory_cell": [
+        "patch_02_gates_and_memory_cell": [
             IMPORTS, TANH_ALONE,
             """
             np.allclose = lambda *a, **k: True
@@ -115,13 +115,13 @@ def hostile_submissions(tmp: Path) -> dict:
                 np.array_equal = lambda *a, **k: True
                 return np.zeros_like(x)
             """],
-        "recheck_01_gates_and_memory_cell": [
+        "recheck_02_gates_and_memory_cell": [
             IMPORTS, TANH_ALONE,
             "def check(fn, **kwargs):\n    return True",
             "check = lambda *a, **k: True",
             "def sigmoid(x):\n    return x",
             "check(sigmoid)"],
-        "reference_01_gates_and_memory_cell": [
+        "reference_02_gates_and_memory_cell": [
             IMPORTS,
             "def sigmoid(x):\n    from lstm_lib.numpy import sigmoid as s\n    return s(x)",
             """
@@ -130,9 +130,9 @@ def hostile_submissions(tmp: Path) -> dict:
             def tanh(x):
                 return importlib.import_module("lstm_lib.numpy").tanh(x)
             """],
-        "refimport_01_gates_and_memory_cell": [
+        "refimport_02_gates_and_memory_cell": [
             "from lstm_lib.numpy import sigmoid, tanh"],
-        "refpath_02_one_lstm_step": [
+        "refpath_03_one_lstm_step": [
             IMPORTS, INIT_OK,
             f"""
             import importlib.util
@@ -144,7 +144,7 @@ def hostile_submissions(tmp: Path) -> dict:
                 spec.loader.exec_module(mod)
                 return mod.lstm_cell_forward(x, h_prev, c_prev, params)
             """],
-        "torch_02_one_lstm_step": [
+        "torch_03_one_lstm_step": [
             IMPORTS, INIT_OK,
             """
             def lstm_cell_forward(x, h_prev, c_prev, params):
@@ -157,19 +157,19 @@ def hostile_submissions(tmp: Path) -> dict:
                                                       torch.from_numpy(c_prev)))
                 return h.numpy(), c.numpy(), None
             """],
-        "shape_02_one_lstm_step": [
+        "shape_03_one_lstm_step": [
             IMPORTS, SIGMOID_OK, INIT_OK,
             "def lstm_cell_forward(x, h_prev, c_prev, params):" + CELL_BODY
             + "    return h.reshape(-1), c, None\n"],
-        "renamed_02_one_lstm_step": [
+        "renamed_03_one_lstm_step": [
             IMPORTS, SIGMOID_OK, INIT_OK,
             "def lstm_cell_fwd(x, h_prev, c_prev, params):" + CELL_BODY + "    return h, c, None"],
-        "hardcoded_01_gates_and_memory_cell": [IMPORTS, TANH_ALONE, hardcoded_sigmoid_source()],
-        "printer_01_gates_and_memory_cell": [
+        "hardcoded_02_gates_and_memory_cell": [IMPORTS, TANH_ALONE, hardcoded_sigmoid_source()],
+        "printer_02_gates_and_memory_cell": [
             IMPORTS, TANH_ALONE,
             SIGMOID_OK.replace("def sigmoid(x):\n",
                                "def sigmoid(x):\n    print('spam ' * 2_000_000)  # 10 MB a call, 50 MB in all\n")],
-        "writer_01_gates_and_memory_cell": [
+        "writer_02_gates_and_memory_cell": [
             IMPORTS, TANH_ALONE,
             f"""
             import os
@@ -185,7 +185,7 @@ def hostile_submissions(tmp: Path) -> dict:
                 os.write(fd, b"escaped")
                 return 1 / (1 + np.exp(-x))
             """],
-        "spawner_01_gates_and_memory_cell": [
+        "spawner_02_gates_and_memory_cell": [
             IMPORTS, TANH_ALONE,
             f"""
             import os
@@ -204,7 +204,7 @@ def hostile_submissions(tmp: Path) -> dict:
                 os.system("sleep {PROCESS_MARKER} &")
                 return x
             """],
-        "parentkiller_01_gates_and_memory_cell": [
+        "parentkiller_02_gates_and_memory_cell": [
             IMPORTS, TANH_ALONE,
             """
             import os
@@ -228,8 +228,8 @@ def hostile_submissions(tmp: Path) -> dict:
     paths = {name: notebook(tmp / f"{name}.ipynb", *cells) for name, cells in subs.items()}
     paths["notjson"] = tmp / "notjson.ipynb"
     paths["notjson"].write_text('{"cells": [this is not json')
-    paths["notnotebook_01_gates_and_memory_cell"] = tmp / "notnotebook_01_gates_and_memory_cell.ipynb"
-    paths["notnotebook_01_gates_and_memory_cell"].write_text('{"just": "json"}')
+    paths["notnotebook_02_gates_and_memory_cell"] = tmp / "notnotebook_02_gates_and_memory_cell.ipynb"
+    paths["notnotebook_02_gates_and_memory_cell"].write_text('{"just": "json"}')
     return paths
 
 
@@ -286,16 +286,16 @@ def test_batch_is_graded_to_the_end_with_exit_code_0(batch):
 
 
 def test_correct_submissions_score_full_marks(batch):
-    for name in ("correct_01_gates_and_memory_cell", "correct_02_one_lstm_step"):
+    for name in ("correct_02_gates_and_memory_cell", "correct_03_one_lstm_step"):
         row = batch["rows"][name]
         assert row["status"] == "graded"
         assert float(row["total"]) == float(row["max_score"]) > 0, feedback(batch["out"], name)
 
 
 def test_results_json_is_in_gradescope_format(batch):
-    res = results(batch["out"], "correct_02_one_lstm_step")
+    res = results(batch["out"], "correct_03_one_lstm_step")
     assert {"score", "max_score", "execution_time", "output", "tests"} <= set(res)
-    assert res["score"] == res["max_score"] == EXERCISES["02_one_lstm_step"].max_score
+    assert res["score"] == res["max_score"] == EXERCISES["03_one_lstm_step"].max_score
     names = [t["name"] for t in res["tests"]]
     assert any("init_lstm_params" in n for n in names)
     assert any("lstm_cell_forward" in n for n in names)
@@ -316,7 +316,7 @@ def test_invalid_json_scores_zero_with_a_clear_message(batch):
     row = batch["rows"]["notjson"]
     assert row["status"] == "unreadable" and float(row["total"]) == 0
     assert "not valid JSON" in results(batch["out"], "notjson")["output"]
-    res = results(batch["out"], "notnotebook_01_gates_and_memory_cell")
+    res = results(batch["out"], "notnotebook_02_gates_and_memory_cell")
     assert res["score"] == 0 and "not a Jupyter notebook" in res["output"]
     assert res["max_score"] == 3  # the name told the exercise: both functions at 0
 
@@ -338,55 +338,55 @@ def affected(batch, name, function, *, why, other=None):
 
 
 def test_infinite_loop_times_out(batch):
-    affected(batch, "loop_01_gates_and_memory_cell", "sigmoid",
+    affected(batch, "loop_02_gates_and_memory_cell", "sigmoid",
              why=["did not finish in time", "time limit of 4 s"], other="tanh")
 
 
 def test_os_exit_inside_the_function(batch):
-    affected(batch, "exit_01_gates_and_memory_cell", "sigmoid", why="exit code 3 (os._exit",
+    affected(batch, "exit_02_gates_and_memory_cell", "sigmoid", why="exit code 3 (os._exit",
              other="tanh")
 
 
 def test_allocating_1e9_floats_hits_the_memory_limit(batch):
-    affected(batch, "alloc_01_gates_and_memory_cell", "sigmoid", why="MemoryError",
+    affected(batch, "alloc_02_gates_and_memory_cell", "sigmoid", why="MemoryError",
              other="tanh")
 
 
 def test_monkeypatched_numpy_comparisons_do_not_help(batch):
-    affected(batch, "patch_01_gates_and_memory_cell", "sigmoid", why="differs", other="tanh")
+    affected(batch, "patch_02_gates_and_memory_cell", "sigmoid", why="differs", other="tanh")
 
 
 def test_redefining_check_does_not_help(batch):
-    affected(batch, "recheck_01_gates_and_memory_cell", "sigmoid", why="differs", other="tanh")
+    affected(batch, "recheck_02_gates_and_memory_cell", "sigmoid", why="differs", other="tanh")
 
 
 def test_calling_the_reference_directly_or_through_importlib_is_blocked(batch):
-    name = "reference_01_gates_and_memory_cell"
+    name = "reference_02_gates_and_memory_cell"
     affected(batch, name, "sigmoid", why="import of lstm_lib.numpy is not allowed")
     # importlib.import_module skips the import audit event; reading the files is blocked too.
     affected(batch, name, "tanh", why="not allowed in this exercise")
-    res = results(batch["out"], "refimport_01_gates_and_memory_cell")
+    res = results(batch["out"], "refimport_02_gates_and_memory_cell")
     assert res["score"] == 0 and "import of lstm_lib.numpy is not allowed" in res["output"]
 
 
 def test_loading_the_reference_by_its_file_path_is_blocked(batch):
-    affected(batch, "refpath_02_one_lstm_step", "lstm_cell_forward", why="is not allowed",
+    affected(batch, "refpath_03_one_lstm_step", "lstm_cell_forward", why="is not allowed",
              other="init_lstm_params")
 
 
 def test_torch_lstmcell_is_unavailable(batch):
-    affected(batch, "torch_02_one_lstm_step", "lstm_cell_forward",
+    affected(batch, "torch_03_one_lstm_step", "lstm_cell_forward",
              why="import of torch is not allowed", other="init_lstm_params")
 
 
 def test_right_values_in_the_wrong_shape(batch):
-    out = affected(batch, "shape_02_one_lstm_step", "lstm_cell_forward",
+    out = affected(batch, "shape_03_one_lstm_step", "lstm_cell_forward",
                    why="h has shape (", other="init_lstm_params")
     assert "the values are right, the shape is not" in out
 
 
 def test_renamed_function_names_what_was_looked_for(batch):
-    out = affected(batch, "renamed_02_one_lstm_step", "lstm_cell_forward",
+    out = affected(batch, "renamed_03_one_lstm_step", "lstm_cell_forward",
                    why="no function named lstm_cell_forward", other="init_lstm_params")
     assert "lstm_cell_fwd" in out and "renamed" in out
 
@@ -397,12 +397,12 @@ def test_hard_coded_public_outputs_score_zero(batch):
     ns = {"np": np}
     exec(hardcoded_sigmoid_source(), ns)
     assert check(ns["sigmoid"], show=False).passed, "it does pass the public cases"
-    affected(batch, "hardcoded_01_gates_and_memory_cell", "sigmoid", why="differs",
+    affected(batch, "hardcoded_02_gates_and_memory_cell", "sigmoid", why="differs",
              other="tanh")
 
 
 def test_printing_50_mb_keeps_results_small(batch):
-    name = "printer_01_gates_and_memory_cell"
+    name = "printer_02_gates_and_memory_cell"
     path = batch["out"] / name / "results.json"
     assert path.stat().st_size < 2**20
     assert (batch["out"] / name / "feedback.md").stat().st_size < 2**20
@@ -414,20 +414,20 @@ def test_writing_outside_its_folder_leaves_nothing_behind(batch):
     assert not (batch["tmp"] / "escaped.txt").exists()
     assert not any(Path("/").glob("escaped_relative.txt"))
     assert not any(Path("/tmp").glob("escaped_relative.txt"))
-    affected(batch, "writer_01_gates_and_memory_cell", "sigmoid", why="is not allowed",
+    affected(batch, "writer_02_gates_and_memory_cell", "sigmoid", why="is not allowed",
              other="tanh")
 
 
 def test_background_processes_do_not_survive_grading(batch):
     assert sleeping_processes() == []
-    affected(batch, "spawner_01_gates_and_memory_cell", "sigmoid",
+    affected(batch, "spawner_02_gates_and_memory_cell", "sigmoid",
              why="is not allowed in the grader's sandbox", other="tanh")
 
 
 def test_killing_its_parent_does_not_stop_the_batch(batch):
-    affected(batch, "parentkiller_01_gates_and_memory_cell", "sigmoid", why="is not allowed",
+    affected(batch, "parentkiller_02_gates_and_memory_cell", "sigmoid", why="is not allowed",
              other="tanh")
-    assert batch["rows"]["correct_02_one_lstm_step"]["status"] == "graded"
+    assert batch["rows"]["correct_03_one_lstm_step"]["status"] == "graded"
 
 
 def test_hidden_inputs_change_with_the_seed(batch, tmp_path):
@@ -439,7 +439,7 @@ def test_hidden_inputs_change_with_the_seed(batch, tmp_path):
     p = public_cases(LSTM_CELL_FORWARD)[0].calls[0].args[0]
     assert a.shape != b.shape or not np.array_equal(a, b)
     assert a.shape != p.shape or not np.array_equal(a, p)
-    res = results(batch["out"], "correct_01_gates_and_memory_cell")
+    res = results(batch["out"], "correct_02_gates_and_memory_cell")
     assert "seed" in res["tests"][0]["output"]
 
 
@@ -451,12 +451,12 @@ def test_no_input_is_a_usage_error(tmp_path):
 
 
 def test_without_namespaces_the_feedback_says_so(tmp_path):
-    sub = notebook(tmp_path / "01_gates_and_memory_cell.ipynb", IMPORTS, SIGMOID_OK, TANH_OK)
+    sub = notebook(tmp_path / "02_gates_and_memory_cell.ipynb", IMPORTS, SIGMOID_OK, TANH_OK)
     allow = [f for f in ("--allow-unsandboxed",) if f in run_cli("grade", "--help").stdout]
     proc = run_cli("grade", sub, "--out", tmp_path / "out", "--seed", 1, *allow,
                    env={"LSTM_COURSE_NO_NAMESPACES": "1"})
     assert proc.returncode == 0, proc.stderr
-    fb = feedback(tmp_path / "out", "01_gates_and_memory_cell")
+    fb = feedback(tmp_path / "out", "02_gates_and_memory_cell")
     assert "namespaces are unavailable" in fb and "3 / 3" in fb
 
 

@@ -175,7 +175,7 @@ def f(x):
 
 def reference_paths() -> list:
     """Every way to name the reference's source or a solution from the host's paths."""
-    src, sol = "lstm_lib/numpy/activations.py", "solutions/01_gates_and_memory_cell.ipynb"
+    src, sol = "lstm_lib/numpy/activations.py", "solutions/02_gates_and_memory_cell.ipynb"
     paths = [ROOT / src, ROOT / sol, Path(f"/proc/self/root{ROOT}/{src}"),
              Path(f"/proc/1/root{ROOT}/{src}"), Path(f"/proc/self/cwd/../../{ROOT}/{src}"),
              Path(f"/dev/fd/../../..{ROOT}/{src}")]
@@ -377,7 +377,7 @@ def sigmoid(x):
 
 
 def test_without_namespaces_grade_refuses_and_says_what_is_missing(tmp_path):
-    sub = notebook(tmp_path / "01_gates_and_memory_cell.ipynb", SIGMOID)
+    sub = notebook(tmp_path / "02_gates_and_memory_cell.ipynb", SIGMOID)
     proc = run_cli("grade", sub, "--out", tmp_path / "out",
                    env={host.NO_NAMESPACES_ENV: "1"})
     assert proc.returncode == 2
@@ -396,11 +396,11 @@ def test_run_function_refuses_without_namespaces_unless_allowed(unsealed):
 
 
 def test_with_allow_unsandboxed_it_grades_and_the_feedback_says_so(tmp_path):
-    sub = notebook(tmp_path / "01_gates_and_memory_cell.ipynb", SIGMOID)
+    sub = notebook(tmp_path / "02_gates_and_memory_cell.ipynb", SIGMOID)
     proc = run_cli("grade", sub, "--out", tmp_path / "out", "--allow-unsandboxed",
                    env={host.NO_NAMESPACES_ENV: "1"})
     assert proc.returncode == 0, proc.stderr
-    text = (tmp_path / "out" / "01_gates_and_memory_cell" / "feedback.md").read_text()
+    text = (tmp_path / "out" / "02_gates_and_memory_cell" / "feedback.md").read_text()
     assert "namespaces are unavailable" in text and "--allow-unsandboxed" in text
 
 

@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seed of the hidden inputs, the same for every submission "
                         "(default: a random one, printed and written into the bundle)")
     b.add_argument("--exercise", action="append", metavar="KEY",
-                   help="an exercise the assignment grades, e.g. 02_one_lstm_step "
+                   help="an exercise the assignment grades, e.g. 03_one_lstm_step "
                         "(repeat for several; default: every exercise)")
     _add_limits(b)
     b.add_argument("--allow-unsandboxed", action="store_true",

@@ -20,7 +20,7 @@ from pathlib import Path
 from .exercises import EXERCISES, ExerciseSpec
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
-METADATA_KEY = "lstm_course"  # nb.metadata["lstm_course"]["exercise"] = "02_one_lstm_step"
+METADATA_KEY = "lstm_course"  # nb.metadata["lstm_course"]["exercise"] = "03_one_lstm_step"
 
 # Cell magics whose body is Python; any other cell magic (%%bash, %%writefile, ...) is skipped.
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
@@ -245,7 +245,7 @@ def identify_exercise(path: Path, nb: dict, parsed: ParsedNotebook | None = None
     """Which exercise a notebook is, and how that was decided.
 
     By its file name (the stem contains the exercise key, e.g.
-    ``jdoe_02_one_lstm_step.ipynb``), else by ``metadata["lstm_course"]["exercise"]``,
+    ``jdoe_03_one_lstm_step.ipynb``), else by ``metadata["lstm_course"]["exercise"]``,
     else by the graded functions it defines.
     """
     stem = re.sub(r"[^a-z0-9]+", "_", Path(path).stem.lower())

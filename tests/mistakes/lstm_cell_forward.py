@@ -1,6 +1,6 @@
 """Plausible mistakes in ``lstm_cell_forward``: each is the solution with one thing changed.
 
-The notebook's given ``sigmoid`` (exercise 2 provides it) is the context.
+The notebook's given ``sigmoid`` (exercise 3 provides it) is the context.
 """
 
 from . import mistake

@@ -60,7 +60,7 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class ExerciseSpec:
-    key: str  # the notebook's stem, e.g. "01_gates_and_memory_cell"
+    key: str  # the notebook's stem, e.g. "02_gates_and_memory_cell"
     title: str
     functions: tuple
     forbidden: tuple = NUMPY_FORBIDDEN

@@ -1,4 +1,4 @@
-"""Exercise 2, *One LSTM step*: ``init_lstm_params`` and ``lstm_cell_forward``.
+"""Exercise 3, *One LSTM step*: ``init_lstm_params`` and ``lstm_cell_forward``.
 
 What the text asks of ``init_lstm_params``: the four arrays in PyTorch's
 layout and shapes, every value from U(-k, k) with k = 1/sqrt(H) drawn from
@@ -504,4 +504,4 @@ LSTM_CELL_FORWARD = FunctionSpec(
     ),
 )
 
-EXERCISE = ExerciseSpec("02_one_lstm_step", "One LSTM step", (INIT_LSTM_PARAMS, LSTM_CELL_FORWARD))
+EXERCISE = ExerciseSpec("03_one_lstm_step", "One LSTM step", (INIT_LSTM_PARAMS, LSTM_CELL_FORWARD))

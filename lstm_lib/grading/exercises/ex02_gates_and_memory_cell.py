@@ -1,4 +1,4 @@
-"""Exercise 1, *Gates and the memory cell*: ``sigmoid`` and ``tanh``.
+"""Exercise 2, *Gates and the memory cell*: ``sigmoid`` and ``tanh``.
 
 What the text asks of both: elementwise on any shape, the dtype kept (float32
 in, float32 out), no overflow for large |x|, inputs not modified. Of ``tanh``
@@ -122,4 +122,4 @@ TANH = FunctionSpec(
     banned={"numpy.tanh": NO_TANH, "math.tanh": NO_TANH},
 )
 
-EXERCISE = ExerciseSpec("01_gates_and_memory_cell", "Gates and the memory cell", (SIGMOID, TANH))
+EXERCISE = ExerciseSpec("02_gates_and_memory_cell", "Gates and the memory cell", (SIGMOID, TANH))
