@@ -110,6 +110,14 @@ def test_chapter_has_goals_summary_and_an_exercise_with_its_solution(chapter):
     assert (ROOT / "solutions" / f"{chapter.stem}.ipynb").exists()
 
 
+def test_next_leads_from_each_chapter_to_its_exercise():
+    """In the table of contents each chapter's exercise page is its first section: the book's "Next"."""
+    entries = [e for part in _yaml("_toc.yml")["parts"] for e in part["chapters"]]
+    for chapter in CHAPTERS:
+        entry = next(e for e in entries if e["file"] == _rel(chapter.with_suffix("")))
+        assert entry.get("sections", [{}])[0].get("file") == f"book/exercises/{chapter.stem}", entry
+
+
 @pytest.mark.parametrize("chapter", ADVANCED, ids=lambda p: p.stem)
 def test_advanced_chapter_has_goals_and_summary_and_comes_after_the_core_chapters(chapter):
     nb = nbformat.read(chapter, as_version=4)
