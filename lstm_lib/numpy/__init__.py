@@ -19,6 +19,16 @@ from .init import init_dense_params, init_lstm_params, init_lstm_stack_params
 from .layer import LSTMCache, lstm_backward, lstm_forward
 from .losses import mse_loss, softmax_cross_entropy
 from .optim import SGD, Adam, clip_grad_norm
+from .rnn import (
+    RNNCache,
+    RNNStepCache,
+    gradient_norms,
+    init_rnn_params,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
 from .stack import StackCache, lstm_stack_backward, lstm_stack_forward
 
 __all__ = [
@@ -31,5 +41,7 @@ __all__ = [
     "mse_loss", "softmax_cross_entropy",
     "SGD", "Adam", "clip_grad_norm",
     "grad_check", "GradCheckResult",
+    "init_rnn_params", "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+    "RNNStepCache", "RNNCache", "gradient_norms",
     "fast",
 ]
