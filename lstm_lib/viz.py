@@ -94,3 +94,99 @@ def gate_explorer(*, steps=30, f=0.9, i=0.2, g=0.8, o=1.0, c0=0.0):
 
     out = widgets.interactive_output(draw, controls)
     return widgets.VBox([widgets.VBox(list(controls.values())), out])
+
+
+def draw_lstm_cell(ax=None):
+    """Draw the LSTM cell as a diagram on ``ax`` (a new figure when None), and return ``ax``.
+
+    Two paths cross the cell from left to right. Along the top runs the cell
+    state: c_{t-1} is multiplied by the forget gate f_t, then i_t * g_t is added,
+    and c_t leaves on the right. Below, x_t and h_{t-1} feed the four gates
+    i, f, g, o, and the output h_t = o_t * tanh(c_t) leaves on the right.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 3.9), layout="constrained")
+    ax.set_xlim(0, 10.2)
+    ax.set_ylim(-0.5, 6.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+    memory, hidden, gate = "#1f77b4", "#d62728", "#f2f2f2"
+
+    def arrow(points, color="black", head=True):
+        """A polyline through ``points``, with an arrowhead at its end."""
+        for k, (start, end) in enumerate(zip(points[:-1], points[1:], strict=True)):
+            last = k == len(points) - 2
+            ax.add_patch(FancyArrowPatch(
+                start, end, arrowstyle="-|>" if (last and head) else "-", mutation_scale=12,
+                color=color, linewidth=1.6, shrinkA=0, shrinkB=0, zorder=1))
+
+    def box(x, y, text, width=1.05, height=0.8):
+        ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
+                                    boxstyle="round,pad=0.04", facecolor=gate,
+                                    edgecolor="black", linewidth=1.2, zorder=2))
+        ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=3)
+
+    def op(x, y, text, r=0.28):
+        ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor="black", linewidth=1.2,
+                            zorder=2))
+        ax.text(x, y, text, ha="center", va="center", fontsize=13, zorder=3)
+
+    # Where things sit: the cell state runs along y = 5, the gates at y = 2.3.
+    top, gates_y, bus_y = 5.0, 2.3, 0.9
+    xf, xi, xg, xo = 2.6, 4.2, 5.6, 7.0
+    x_plus, x_out = 4.9, 8.6
+    r = 0.28
+
+    # The cell's outline.
+    ax.add_patch(FancyBboxPatch((1.3, 0.35), 8.0, 5.45, boxstyle="round,pad=0.1",
+                                facecolor="none", edgecolor="grey", linewidth=1,
+                                linestyle="--", zorder=0))
+
+    # The memory path: c_{t-1} -> x f -> + i g -> c_t.
+    arrow([(0.55, top), (xf - r, top)], memory)
+    arrow([(xf + r, top), (x_plus - r, top)], memory)
+    arrow([(x_plus + r, top), (9.55, top)], memory)
+    ax.text(0.5, top, "$c_{t-1}$", ha="right", va="center", fontsize=13, color=memory)
+    ax.text(9.6, top, "$c_t$", ha="left", va="center", fontsize=13, color=memory)
+    ax.text(3.75, top + 0.45, "memory: cell state", ha="center", va="bottom", fontsize=10,
+            color=memory)
+    op(xf, top, r"$\times$")
+    op(x_plus, top, "$+$")
+
+    # The inputs: h_{t-1} and x_t meet on a bus that feeds all four gates.
+    arrow([(0.55, bus_y), (xo, bus_y)], hidden, head=False)
+    ax.text(0.5, bus_y, "$h_{t-1}$", ha="right", va="center", fontsize=13, color=hidden)
+    arrow([(1.8, -0.3), (1.8, bus_y - 0.08)], "black")
+    ax.text(1.95, -0.2, "$x_t$", ha="left", va="center", fontsize=13)
+    ax.plot([1.8], [bus_y], "o", color="black", markersize=5, zorder=3)
+    for x, func, name in ((xf, r"$\sigma$", "$f_t$"), (xi, r"$\sigma$", "$i_t$"),
+                          (xg, r"$\tanh$", "$g_t$"), (xo, r"$\sigma$", "$o_t$")):
+        arrow([(x, bus_y), (x, gates_y - 0.45)])
+        box(x, gates_y, func)
+        ax.text(x - 0.6, gates_y + 0.75, name, ha="right", va="center", fontsize=12)
+
+    # The gates at work: f_t scales c_{t-1}; i_t * g_t is added; o_t scales tanh(c_t).
+    arrow([(xf, gates_y + 0.45), (xf, top - r)])
+    y_mul = 3.7
+    arrow([(xi, gates_y + 0.45), (xi, y_mul), (x_plus - r, y_mul)])
+    arrow([(xg, gates_y + 0.45), (xg, y_mul), (x_plus + r, y_mul)])
+    op(x_plus, y_mul, r"$\times$")
+    arrow([(x_plus, y_mul + r), (x_plus, top - r)])
+    ax.text(x_plus + 0.35, (y_mul + top) / 2, r"$i_t g_t$", ha="left", va="center",
+            fontsize=11)
+
+    # The output: h_t = o_t * tanh(c_t).
+    arrow([(x_out, top), (x_out, 3.95 + 0.4)], memory)
+    box(x_out, 3.95, r"$\tanh$", width=1.0, height=0.7)
+    arrow([(x_out, 3.95 - 0.4), (x_out, gates_y + r)])
+    arrow([(xo + 0.55, gates_y), (x_out - r, gates_y)])
+    op(x_out, gates_y, r"$\times$")
+    arrow([(x_out, gates_y - r), (x_out, bus_y - 0.35), (9.55, bus_y - 0.35)], hidden)
+    ax.text(9.6, bus_y - 0.35, "$h_t$", ha="left", va="center", fontsize=13, color=hidden)
+    ax.text(x_out, -0.15, r"output: $h_t = o_t \tanh(c_t)$", ha="center", va="center",
+            fontsize=10, color=hidden)
+    return ax
