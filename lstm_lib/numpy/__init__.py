@@ -17,7 +17,7 @@ from .dense import DenseCache, dense_backward, dense_forward
 from .gradcheck import GradCheckResult, grad_check
 from .init import init_dense_params, init_lstm_params, init_lstm_stack_params
 from .layer import LSTMCache, lstm_backward, lstm_forward
-from .losses import mse_loss, softmax_cross_entropy
+from .losses import mse_loss, perplexity, softmax, softmax_cross_entropy
 from .optim import SGD, Adam, clip_grad_norm
 from .rnn import (
     RNNCache,
@@ -38,7 +38,7 @@ __all__ = [
     "lstm_forward", "lstm_backward", "LSTMCache",
     "lstm_stack_forward", "lstm_stack_backward", "StackCache",
     "dense_forward", "dense_backward", "DenseCache",
-    "mse_loss", "softmax_cross_entropy",
+    "mse_loss", "softmax_cross_entropy", "softmax", "perplexity",
     "SGD", "Adam", "clip_grad_norm",
     "grad_check", "GradCheckResult",
     "init_rnn_params", "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
