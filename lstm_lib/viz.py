@@ -128,12 +128,12 @@ def draw_lstm_cell(ax=None):
         ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
                                     boxstyle="round,pad=0.04", facecolor=gate,
                                     edgecolor="black", linewidth=1.2, zorder=2))
-        ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=3)
+        ax.text(x, y, text, ha="center", va="center", fontsize=14, zorder=3)
 
     def op(x, y, text, r=0.28):
         ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor="black", linewidth=1.2,
                             zorder=2))
-        ax.text(x, y, text, ha="center", va="center", fontsize=13, zorder=3)
+        ax.text(x, y, text, ha="center", va="center", fontsize=15, zorder=3)
 
     # Where things sit: the cell state runs along y = 5, the gates at y = 2.3.
     top, gates_y, bus_y = 5.0, 2.3, 0.9
@@ -150,24 +150,24 @@ def draw_lstm_cell(ax=None):
     arrow([(0.55, top), (xf - r, top)], memory)
     arrow([(xf + r, top), (x_plus - r, top)], memory)
     arrow([(x_plus + r, top), (9.55, top)], memory)
-    ax.text(0.5, top, "$c_{t-1}$", ha="right", va="center", fontsize=13, color=memory)
-    ax.text(9.6, top, "$c_t$", ha="left", va="center", fontsize=13, color=memory)
-    ax.text(3.75, top + 0.45, "memory: cell state", ha="center", va="bottom", fontsize=10,
+    ax.text(0.5, top, "$c_{t-1}$", ha="right", va="center", fontsize=15, color=memory)
+    ax.text(9.6, top, "$c_t$", ha="left", va="center", fontsize=15, color=memory)
+    ax.text(3.75, top + 0.45, "memory: cell state", ha="center", va="bottom", fontsize=11,
             color=memory)
     op(xf, top, r"$\times$")
     op(x_plus, top, "$+$")
 
     # The inputs: h_{t-1} and x_t meet on a bus that feeds all four gates.
     arrow([(0.55, bus_y), (xo, bus_y)], hidden, head=False)
-    ax.text(0.5, bus_y, "$h_{t-1}$", ha="right", va="center", fontsize=13, color=hidden)
+    ax.text(0.5, bus_y, "$h_{t-1}$", ha="right", va="center", fontsize=15, color=hidden)
     arrow([(1.8, -0.3), (1.8, bus_y - 0.08)], "black")
-    ax.text(1.95, -0.2, "$x_t$", ha="left", va="center", fontsize=13)
+    ax.text(1.95, -0.2, "$x_t$", ha="left", va="center", fontsize=15)
     ax.plot([1.8], [bus_y], "o", color="black", markersize=5, zorder=3)
     for x, func, name in ((xf, r"$\sigma$", "$f_t$"), (xi, r"$\sigma$", "$i_t$"),
                           (xg, r"$\tanh$", "$g_t$"), (xo, r"$\sigma$", "$o_t$")):
         arrow([(x, bus_y), (x, gates_y - 0.45)])
         box(x, gates_y, func)
-        ax.text(x - 0.6, gates_y + 0.75, name, ha="right", va="center", fontsize=12)
+        ax.text(x - 0.6, gates_y + 0.75, name, ha="right", va="center", fontsize=14)
 
     # The gates at work: f_t scales c_{t-1}; i_t * g_t is added; o_t scales tanh(c_t).
     arrow([(xf, gates_y + 0.45), (xf, top - r)])
@@ -177,7 +177,7 @@ def draw_lstm_cell(ax=None):
     op(x_plus, y_mul, r"$\times$")
     arrow([(x_plus, y_mul + r), (x_plus, top - r)])
     ax.text(x_plus + 0.35, (y_mul + top) / 2, r"$i_t g_t$", ha="left", va="center",
-            fontsize=11)
+            fontsize=13)
 
     # The output: h_t = o_t * tanh(c_t).
     arrow([(x_out, top), (x_out, 3.95 + 0.4)], memory)
@@ -186,7 +186,7 @@ def draw_lstm_cell(ax=None):
     arrow([(xo + 0.55, gates_y), (x_out - r, gates_y)])
     op(x_out, gates_y, r"$\times$")
     arrow([(x_out, gates_y - r), (x_out, bus_y - 0.35), (9.55, bus_y - 0.35)], hidden)
-    ax.text(9.6, bus_y - 0.35, "$h_t$", ha="left", va="center", fontsize=13, color=hidden)
+    ax.text(9.6, bus_y - 0.35, "$h_t$", ha="left", va="center", fontsize=15, color=hidden)
     ax.text(x_out, -0.15, r"output: $h_t = o_t \tanh(c_t)$", ha="center", va="center",
-            fontsize=10, color=hidden)
+            fontsize=11, color=hidden)
     return ax
