@@ -21,6 +21,12 @@ from .spec import ExerciseSpec, FunctionSpec, reference
 _F64 = np.float64
 
 
+def _as_number(got: np.ndarray) -> np.ndarray:
+    """A loss of one element as a 0-d array: a float, np.float64 and an array of one number
+    all count as one number."""
+    return got.reshape(()) if got.size == 1 else got
+
+
 def _loss_problems(got: np.ndarray, want: float, dtype) -> list[str]:
     """The loss is one number, close to ``want`` within the tolerance of ``dtype``."""
     if got.shape != ():
@@ -114,7 +120,7 @@ def _mse_variants(pred, target):
 def _mse_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     pred, target = case.calls[0].args
     want_loss, want_grad = reference("mse_loss")(pred.copy(), target.copy())
-    got_loss, got_grad = outcomes[0].outputs["loss"], outcomes[0].outputs["dpred"]
+    got_loss, got_grad = _as_number(outcomes[0].outputs["loss"]), outcomes[0].outputs["dpred"]
     dtype = pred.dtype
     problems = _loss_problems(got_loss, want_loss, dtype) + compare_array("dpred", got_grad,
                                                                           want_grad)
@@ -302,7 +308,8 @@ def _sce_variants(z, t):
 def _sce_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     z, t = case.calls[0].args
     want_loss, want_grad = reference("softmax_cross_entropy")(z.copy(), t.copy())
-    got_loss, got_grad = outcomes[0].outputs["loss"], outcomes[0].outputs["dlogits"]
+    got_loss = _as_number(outcomes[0].outputs["loss"])
+    got_grad = outcomes[0].outputs["dlogits"]
     dtype = z.dtype
     problems = _loss_problems(got_loss, want_loss, dtype) + compare_array("dlogits", got_grad,
                                                                           want_grad)
