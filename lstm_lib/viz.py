@@ -190,3 +190,32 @@ def draw_lstm_cell(ax=None):
     ax.text(x_out, -0.15, r"output: $h_t = o_t \tanh(c_t)$", ha="center", va="center",
             fontsize=11, color=hidden)
     return ax
+
+
+def draw_sequence_tasks(steps=4):
+    """Two unrolled RNNs side by side: many-to-one (one output, at the end) and
+    many-to-many (an output at every step). Inputs x_t at the bottom, states h_t
+    in the middle, outputs y_t on top; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    box = dict(boxstyle="round,pad=0.3", facecolor="#eef3fb", edgecolor="#3b6db3")
+    out_box = dict(boxstyle="round,pad=0.3", facecolor="#fdf0e6", edgecolor="#c0692b")
+    arrow = dict(arrowstyle="->", color="black", lw=1.2)
+    fig, axes = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained")
+    panels = ((axes[0], {steps}, "many-to-one: one answer at the end"),
+              (axes[1], set(range(1, steps + 1)), "many-to-many: an answer at every step"))
+    for ax, outputs, title in panels:
+        for t in range(1, steps + 1):
+            ax.text(t, 0, f"$x_{t}$", ha="center", va="center", fontsize=11)
+            ax.text(t, 1, f"$h_{t}$", ha="center", va="center", fontsize=11, bbox=box)
+            ax.annotate("", (t, 0.75), (t, 0.22), arrowprops=arrow)
+            if t > 1:  # the recurrence: h_{t-1} feeds the step that makes h_t
+                ax.annotate("", (t - 0.25, 1), (t - 0.75, 1), arrowprops=arrow)
+            if t in outputs:
+                ax.text(t, 2, f"$y_{t}$", ha="center", va="center", fontsize=11, bbox=out_box)
+                ax.annotate("", (t, 1.75), (t, 1.25), arrowprops=arrow)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlim(0.4, steps + 0.6)
+        ax.set_ylim(-0.4, 2.4)
+        ax.axis("off")
+    return fig

@@ -58,13 +58,17 @@ def right_diagnosis(m: Mistake, report: str) -> bool:
 
 def corpus() -> list[Mistake]:
     from . import (
+        gradient_norms,
         init_lstm_params,
         lstm_cell_forward,
         mse_loss,
+        rnn_forward,
+        rnn_step_forward,
         sigmoid,
         softmax_cross_entropy,
         tanh,
     )
 
-    return [*sigmoid.MISTAKES, *tanh.MISTAKES, *init_lstm_params.MISTAKES,
+    return [*rnn_step_forward.MISTAKES, *rnn_forward.MISTAKES, *gradient_norms.MISTAKES,
+            *sigmoid.MISTAKES, *tanh.MISTAKES, *init_lstm_params.MISTAKES,
             *lstm_cell_forward.MISTAKES, *mse_loss.MISTAKES, *softmax_cross_entropy.MISTAKES]
