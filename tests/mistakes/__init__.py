@@ -58,10 +58,15 @@ def right_diagnosis(m: Mistake, report: str) -> bool:
 
 def corpus() -> list[Mistake]:
     from . import (
+        dense_backward,
+        dense_forward,
         gradient_norms,
         init_lstm_params,
         lstm_cell_forward,
+        lstm_forward,
         mse_loss,
+        relu_backward,
+        relu_forward,
         rnn_forward,
         rnn_step_forward,
         sigmoid,
@@ -71,4 +76,6 @@ def corpus() -> list[Mistake]:
 
     return [*rnn_step_forward.MISTAKES, *rnn_forward.MISTAKES, *gradient_norms.MISTAKES,
             *sigmoid.MISTAKES, *tanh.MISTAKES, *init_lstm_params.MISTAKES,
-            *lstm_cell_forward.MISTAKES, *mse_loss.MISTAKES, *softmax_cross_entropy.MISTAKES]
+            *lstm_cell_forward.MISTAKES, *lstm_forward.MISTAKES, *dense_forward.MISTAKES,
+            *dense_backward.MISTAKES, *relu_forward.MISTAKES, *relu_backward.MISTAKES,
+            *mse_loss.MISTAKES, *softmax_cross_entropy.MISTAKES]
