@@ -39,6 +39,8 @@ def materialize(value):
         return {k: materialize(v) for k, v in value.items()}
     if isinstance(value, list):
         return [materialize(v) for v in value]
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):  # a cache keeps its type
+        return type(value)(*(materialize(v) for v in value))
     if isinstance(value, tuple):
         return tuple(materialize(v) for v in value)
     return value
@@ -70,6 +72,8 @@ def describe_arg(value) -> str:
         return f"np.{value.name}"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {describe_arg(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
+        return f"a {type(value).__name__}"
     return repr(value)
 
 

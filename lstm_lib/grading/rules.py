@@ -346,6 +346,8 @@ def snapshot(value):
         return value.copy()
     if isinstance(value, dict):
         return {k: snapshot(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):  # a cache
+        return type(value)(*(snapshot(v) for v in value))
     if isinstance(value, (list, tuple)):
         return type(value)(snapshot(v) for v in value)
     return value

@@ -62,9 +62,12 @@ def corpus() -> list[Mistake]:
         dense_forward,
         gradient_norms,
         init_lstm_params,
+        lstm_backward,
+        lstm_cell_backward,
         lstm_cell_forward,
         lstm_forward,
         mse_loss,
+        relative_error,
         relu_backward,
         relu_forward,
         rnn_forward,
@@ -78,4 +81,5 @@ def corpus() -> list[Mistake]:
             *sigmoid.MISTAKES, *tanh.MISTAKES, *init_lstm_params.MISTAKES,
             *lstm_cell_forward.MISTAKES, *lstm_forward.MISTAKES, *dense_forward.MISTAKES,
             *dense_backward.MISTAKES, *relu_forward.MISTAKES, *relu_backward.MISTAKES,
-            *mse_loss.MISTAKES, *softmax_cross_entropy.MISTAKES]
+            *mse_loss.MISTAKES, *softmax_cross_entropy.MISTAKES,
+            *lstm_cell_backward.MISTAKES, *lstm_backward.MISTAKES, *relative_error.MISTAKES]

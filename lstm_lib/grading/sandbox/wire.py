@@ -142,7 +142,9 @@ def array_paths(args, kwargs) -> list:
 
 def npy_bytes(arr: np.ndarray) -> bytes:
     f = io.BytesIO()
-    np.lib.format.write_array(f, np.ascontiguousarray(arr), allow_pickle=False)
+    # ascontiguousarray would make a 0-d array (a returned float) 1-d; 0-d is contiguous already.
+    arr = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
+    np.lib.format.write_array(f, arr, allow_pickle=False)
     return f.getvalue()
 
 
