@@ -55,6 +55,16 @@ def model_backward(dpred, cache):
     return {"lstm": lstm_grads, "dense": dense_grads}
 
 
+def loss_and_grads(params, x, y, *, fast=True):
+    """The mean squared error of the model on (x, y) and its gradients: ``(loss, grads)``.
+
+    One forward and one backward pass; ``grads`` has the structure of ``params``.
+    """
+    pred, cache = model_forward(params, x, fast=fast)
+    loss, dpred = mse_loss(pred, y)
+    return loss, model_backward(dpred, cache)
+
+
 def predict(params, x, *, fast=True):
     """The model's predictions (B, O) for x (B, T, D)."""
     return model_forward(params, x, fast=fast)[0]

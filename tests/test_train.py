@@ -80,3 +80,28 @@ def test_clipping_bounds_the_update_and_reports_the_norm():
     _, history = train(params, SGD(params, lr=0.01), x, y * 1000, x, y, epochs=2, max_norm=1.0, rng=0,
                        progress=False)
     assert min(history.grad_norm) > 1.0
+
+
+def test_adam_step_is_one_update_of_adam():
+    rng = np.random.default_rng(0)
+    p0, g1, g2 = rng.standard_normal((3, 4, 2))
+    params = {"w": p0.copy()}
+    opt = Adam(params, lr=0.01)
+    from lstm_lib.numpy.optim import adam_step
+
+    p, m, v = p0, np.zeros_like(p0), np.zeros_like(p0)
+    for t, g in enumerate([g1, g2], start=1):
+        opt.step({"w": g})
+        p, m, v = adam_step(p, g, m, v, t, lr=0.01)
+    assert np.allclose(p, params["w"], rtol=1e-12, atol=1e-14)
+
+
+def test_clip_gradients_returns_what_clip_grad_norm_does_in_place():
+    from lstm_lib.numpy import clip_grad_norm
+    from lstm_lib.numpy.optim import clip_gradients
+
+    grads = {"a": {"x": np.array([3.0, 0.0])}, "b": {"y": np.array([[0.0], [4.0]])}}
+    clipped, norm = clip_gradients(grads, 1.0)
+    assert norm == 5.0 and grads["a"]["x"][0] == 3.0  # the input is left as it was
+    assert clip_grad_norm(grads, 1.0) == norm
+    assert np.allclose(clipped["a"]["x"], grads["a"]["x"]) and np.allclose(clipped["b"]["y"], grads["b"]["y"])

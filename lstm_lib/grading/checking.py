@@ -22,6 +22,7 @@ from .cases import Case, Outcome, Verdict, materialize
 from .exercises import EXERCISES, find_function, public_cases, reference, rules_verdict, run_judge
 from .feedback import case_lines
 from .rules import (
+    _MISSING,
     Banned,
     banning,
     changed_paths,
@@ -155,8 +156,11 @@ def _check(fn, name, ex, spec, *, with_notes: bool) -> CheckResult:
     node = source_node(fn)
     rules = None
     if node is not None:
-        breaks = rule_breaks(node, kernel_resolver(fn), banned=spec.banned,
-                             forbidden=ex.forbidden)
+        resolve = kernel_resolver(fn)
+        # The functions it calls (spec.calls) are the course's while it runs, whatever
+        # the learner's names are bound to: calling them breaks no rule.
+        breaks = rule_breaks(node, lambda n: _MISSING if n in spec.calls else resolve(n),
+                             banned=spec.banned, forbidden=ex.forbidden)
         rules = rules_verdict(spec, breaks, lambda line: line_text(node, line))
     cases = public_cases(spec)
     # Only the learner's calls run under the rules: the judges use the reference freely.

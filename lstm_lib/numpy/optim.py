@@ -126,3 +126,37 @@ def clip_grad_norm(grads, max_norm):
         for a in arrays:
             a *= coef
     return total
+
+
+def adam_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam update of one array, as a function: returns new ``(param, m, v)``.
+
+    m and v are the running means of grad and grad**2 (zeros before the first
+    step), t the number of this step, counted from 1. With bias correction:
+    m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), and
+    param - lr * m_hat / (sqrt(v_hat) + eps). The inputs are not modified.
+    ``Adam.step`` computes the same update, in place, for every array of a dict.
+    """
+    m = beta1 * m + (1.0 - beta1) * grad
+    v = beta2 * v + (1.0 - beta2) * grad * grad
+    m_hat = m / (1.0 - beta1**t)
+    v_hat = v / (1.0 - beta2**t)
+    return param - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def clip_gradients(grads, max_norm):
+    """``clip_grad_norm`` as a function: returns ``(clipped, norm)`` and leaves ``grads`` as it is.
+
+    ``clipped`` has the structure of ``grads`` (dicts and lists), every array
+    multiplied by the same factor min(1, max_norm / (norm + 1e-6)), with norm
+    the global L2 norm of all the arrays together, which is returned too.
+    """
+    def copy(tree):
+        if isinstance(tree, dict):
+            return {k: copy(v) for k, v in tree.items()}
+        if isinstance(tree, (list, tuple)):
+            return [copy(v) for v in tree]
+        return np.array(tree)
+
+    clipped = copy(grads)
+    return clipped, clip_grad_norm(clipped, max_norm)

@@ -58,6 +58,8 @@ def right_diagnosis(m: Mistake, report: str) -> bool:
 
 def corpus() -> list[Mistake]:
     from . import (
+        adam_step,
+        clip_gradients,
         dense_backward,
         dense_forward,
         gradient_norms,
@@ -66,6 +68,7 @@ def corpus() -> list[Mistake]:
         lstm_cell_backward,
         lstm_cell_forward,
         lstm_forward,
+        make_windows,
         mse_loss,
         relative_error,
         relu_backward,
@@ -75,6 +78,7 @@ def corpus() -> list[Mistake]:
         sigmoid,
         softmax_cross_entropy,
         tanh,
+        train,
     )
 
     return [*rnn_step_forward.MISTAKES, *rnn_forward.MISTAKES, *gradient_norms.MISTAKES,
@@ -82,4 +86,5 @@ def corpus() -> list[Mistake]:
             *lstm_cell_forward.MISTAKES, *lstm_forward.MISTAKES, *dense_forward.MISTAKES,
             *dense_backward.MISTAKES, *relu_forward.MISTAKES, *relu_backward.MISTAKES,
             *mse_loss.MISTAKES, *softmax_cross_entropy.MISTAKES,
-            *lstm_cell_backward.MISTAKES, *lstm_backward.MISTAKES, *relative_error.MISTAKES]
+            *lstm_cell_backward.MISTAKES, *lstm_backward.MISTAKES, *relative_error.MISTAKES,
+            *clip_gradients.MISTAKES, *adam_step.MISTAKES, *make_windows.MISTAKES, *train.MISTAKES]
