@@ -96,6 +96,41 @@ def gate_explorer(*, steps=30, f=0.9, i=0.2, g=0.8, o=1.0, c0=0.0):
     return widgets.VBox([widgets.VBox(list(controls.values())), out])
 
 
+def plot_shapes(ax, stages):
+    """Draw a network as a column of arrays, each with its shape, joined by the operations.
+
+    Args:
+        ax: the axes to draw on (its frame is hidden).
+        stages: a list of ``(operation, name, shape, symbols)``, top to bottom:
+            ``operation`` is what made the array from the one above (ignored for
+            the first), ``name`` the array's name, ``shape`` its actual shape
+            and ``symbols`` the same shape in letters, e.g. ``"(B, T, D)"``.
+            A list of such tuples in place of one draws alternatives side by
+            side, each made from the array above.
+    """
+    n = len(stages)
+    ys = np.linspace(0.94, 0.06, n)
+    box = dict(boxstyle="round,pad=0.35", facecolor="#eef3fb", edgecolor="#3b6db3")
+    for k, (stage, y) in enumerate(zip(stages, ys, strict=True)):
+        row = stage if isinstance(stage, list) else [stage]
+        xs = [0.5] if len(row) == 1 else list(np.linspace(0.25, 0.75, len(row)))
+        for (op, name, shape, symbols), x in zip(row, xs, strict=True):
+            dims = ", ".join(str(s) for s in shape)
+            ax.text(x, y, f"{name}   {symbols} = ({dims})", ha="center", va="center",
+                    fontsize=9, bbox=box, transform=ax.transAxes)
+            if k:
+                y_prev = ys[k - 1]
+                ax.annotate("", xy=(x, y + 0.045), xytext=(0.5, y_prev - 0.045),
+                            xycoords="axes fraction",
+                            arrowprops=dict(arrowstyle="->", color="black", lw=1.2))
+                side = x < 0.5
+                ax.text(x + (0.5 - x) * 0.5 + (-0.03 if side else 0.03), (y + y_prev) / 2, op,
+                        ha="right" if side else "left", va="center", fontsize=8,
+                        style="italic", transform=ax.transAxes)
+    ax.set_axis_off()
+    return ax
+
+
 def draw_lstm_cell(ax=None):
     """Draw the LSTM cell as a diagram on ``ax`` (a new figure when None), and return ``ax``.
 
@@ -206,51 +241,16 @@ def draw_sequence_tasks(steps=4):
               (axes[1], set(range(1, steps + 1)), "many-to-many: an answer at every step"))
     for ax, outputs, title in panels:
         for t in range(1, steps + 1):
-            ax.text(t, 0, f"$x_{t}$", ha="center", va="center", fontsize=11)
-            ax.text(t, 1, f"$h_{t}$", ha="center", va="center", fontsize=11, bbox=box)
+            ax.text(t, 0, f"$x_{t}$", ha="center", va="center", fontsize=13)
+            ax.text(t, 1, f"$h_{t}$", ha="center", va="center", fontsize=13, bbox=box)
             ax.annotate("", (t, 0.75), (t, 0.22), arrowprops=arrow)
             if t > 1:  # the recurrence: h_{t-1} feeds the step that makes h_t
                 ax.annotate("", (t - 0.25, 1), (t - 0.75, 1), arrowprops=arrow)
             if t in outputs:
-                ax.text(t, 2, f"$y_{t}$", ha="center", va="center", fontsize=11, bbox=out_box)
+                ax.text(t, 2, f"$y_{t}$", ha="center", va="center", fontsize=13, bbox=out_box)
                 ax.annotate("", (t, 1.75), (t, 1.25), arrowprops=arrow)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=11)
         ax.set_xlim(0.4, steps + 0.6)
         ax.set_ylim(-0.4, 2.4)
         ax.axis("off")
     return fig
-
-
-def plot_shapes(ax, stages):
-    """Draw a network as a column of arrays, each with its shape, joined by the operations.
-
-    Args:
-        ax: the axes to draw on (its frame is hidden).
-        stages: a list of ``(operation, name, shape, symbols)``, top to bottom:
-            ``operation`` is what made the array from the one above (ignored for
-            the first), ``name`` the array's name, ``shape`` its actual shape
-            and ``symbols`` the same shape in letters, e.g. ``"(B, T, D)"``.
-            A list of such tuples in place of one draws alternatives side by
-            side, each made from the array above.
-    """
-    n = len(stages)
-    ys = np.linspace(0.94, 0.06, n)
-    box = dict(boxstyle="round,pad=0.35", facecolor="#eef3fb", edgecolor="#3b6db3")
-    for k, (stage, y) in enumerate(zip(stages, ys, strict=True)):
-        row = stage if isinstance(stage, list) else [stage]
-        xs = [0.5] if len(row) == 1 else list(np.linspace(0.25, 0.75, len(row)))
-        for (op, name, shape, symbols), x in zip(row, xs, strict=True):
-            dims = ", ".join(str(s) for s in shape)
-            ax.text(x, y, f"{name}   {symbols} = ({dims})", ha="center", va="center",
-                    fontsize=9, bbox=box, transform=ax.transAxes)
-            if k:
-                y_prev = ys[k - 1]
-                ax.annotate("", xy=(x, y + 0.045), xytext=(0.5, y_prev - 0.045),
-                            xycoords="axes fraction",
-                            arrowprops=dict(arrowstyle="->", color="black", lw=1.2))
-                side = x < 0.5
-                ax.text(x + (0.5 - x) * 0.5 + (-0.03 if side else 0.03), (y + y_prev) / 2, op,
-                        ha="right" if side else "left", va="center", fontsize=8,
-                        style="italic", transform=ax.transAxes)
-    ax.set_axis_off()
-    return ax
