@@ -209,3 +209,12 @@ def test_check_of_an_unknown_function_says_what_it_knows():
 
     result, text = report_of(sigmod)
     assert not result and "sigmoid" in text and "sigmod" in text
+
+
+def test_check_refuses_the_reference_even_without_the_functions_source():
+    """Code run with exec has no source to parse; the globals it names still show lstm_lib."""
+    ns = {}
+    exec("from lstm_lib.numpy import sigmoid as s_ref\ndef sigmoid(x):\n    return s_ref(x)\n", ns)
+    result = check(ns["sigmoid"], show=False)
+    assert not result.passed
+    assert "s_ref (from lstm_lib)" in result.report()

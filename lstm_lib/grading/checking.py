@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import traceback
+import types
 import warnings
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from .feedback import case_lines
 from .rules import (
     _MISSING,
     Banned,
+    _package,
     banning,
     changed_paths,
     kernel_resolver,
@@ -152,16 +154,32 @@ def check(fn, *, name: str | None = None, show: bool = True) -> CheckResult:
     return result
 
 
+def _global_names(code) -> set:
+    """The global and attribute names that ``code`` and the functions nested in it use."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
 def _check(fn, name, ex, spec, *, with_notes: bool) -> CheckResult:
     node = source_node(fn)
     rules = None
+    resolve = kernel_resolver(fn)
     if node is not None:
-        resolve = kernel_resolver(fn)
         # The functions it calls (spec.calls) are the course's while it runs, whatever
         # the learner's names are bound to: calling them breaks no rule.
         breaks = rule_breaks(node, lambda n: _MISSING if n in spec.calls else resolve(n),
                              banned=spec.banned, forbidden=ex.forbidden)
         rules = rules_verdict(spec, breaks, lambda line: line_text(node, line))
+    elif hasattr(fn, "__code__"):
+        # No source (exec'd code): the globals its code names still tell a forbidden package.
+        first = fn.__code__.co_firstlineno
+        breaks = [(first, name, _package(obj)) for name in sorted(_global_names(fn.__code__))
+                  if name not in spec.calls and (obj := resolve(name)) is not _MISSING
+                  and _package(obj) in ex.forbidden]
+        rules = rules_verdict(spec, breaks, lambda line: "")
     cases = public_cases(spec)
     # Only the learner's calls run under the rules: the judges use the reference freely.
     with standing_in(fn, {d: reference(d) for d in spec.calls}) as replaced, \

@@ -23,7 +23,7 @@ from .exercises import (
     run_judge,
 )
 from .notebook import METADATA_KEY, NotebookError, ParsedNotebook, identify_exercise, parse_definitions, read_notebook
-from .rules import function_node, notebook_resolver, rule_breaks, uses_name
+from .rules import _MISSING, function_node, notebook_resolver, rule_breaks, uses_name
 from .sandbox import Limits, isolation, run_function
 
 
@@ -128,10 +128,13 @@ def grade_function(parsed: ParsedNotebook, ex: ExerciseSpec, fspec: FunctionSpec
         return fg
     rules = None
     found = _definition(parsed, fspec.name)
-    if found is not None and fspec.banned:
+    if found is not None and (fspec.banned or ex.forbidden):
         node, lines = found
-        resolve = notebook_resolver(parsed.snippets, {d.split(".")[0] for d in fspec.banned})
-        breaks = rule_breaks(node, resolve, banned=fspec.banned)
+        resolve = notebook_resolver(parsed.snippets,
+                                    {d.split(".")[0] for d in fspec.banned} | set(ex.forbidden))
+        # As in check: the graded functions it calls are the course's, and break no rule.
+        breaks = rule_breaks(node, lambda n: _MISSING if n in fspec.calls else resolve(n),
+                             banned=fspec.banned, forbidden=ex.forbidden)
         rules = rules_verdict(fspec, breaks,
                               lambda n: lines[n - 1].strip() if 0 < n <= len(lines) else "")
     cases = hidden_cases(fspec, seed)
