@@ -28,6 +28,23 @@ def _positive_int(name, n):
     return int(n)
 
 
+def _uniform_layer(input_size, hidden_size, blocks, rng, dtype) -> dict:
+    """A recurrent layer's four arrays drawn as PyTorch draws them, from U(-k, k), k = 1/sqrt(H).
+
+    ``blocks`` blocks of H rows: 4 for the LSTM's gates i, f, g, o, 1 for a plain RNN.
+    """
+    D = _positive_int("input_size", input_size)
+    H = _positive_int("hidden_size", hidden_size)
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"dtype must be a floating-point dtype (float32 or float64), got {dtype}")
+    gen = _rng(rng)
+    k = 1.0 / np.sqrt(H)
+    rows = blocks * H
+    shapes = {"weight_ih": (rows, D), "weight_hh": (rows, H), "bias_ih": (rows,), "bias_hh": (rows,)}
+    return {name: gen.uniform(-k, k, size=shapes[name]).astype(dtype) for name in PARAM_KEYS}
+
+
 def init_lstm_params(input_size, hidden_size, *, rng=None, dtype=np.float64, forget_bias=1.0):
     """Parameters of one LSTM layer in PyTorch's layout.
 
@@ -45,15 +62,8 @@ def init_lstm_params(input_size, hidden_size, *, rng=None, dtype=np.float64, for
         dict with ``weight_ih`` (4H, D), ``weight_hh`` (4H, H), ``bias_ih`` (4H,),
         ``bias_hh`` (4H,); rows stacked in gate order i, f, g, o.
     """
-    D = _positive_int("input_size", input_size)
-    H = _positive_int("hidden_size", hidden_size)
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise ValueError(f"dtype must be a floating-point dtype (float32 or float64), got {dtype}")
-    gen = _rng(rng)
-    k = 1.0 / np.sqrt(H)
-    shapes = {"weight_ih": (4 * H, D), "weight_hh": (4 * H, H), "bias_ih": (4 * H,), "bias_hh": (4 * H,)}
-    params = {name: gen.uniform(-k, k, size=shapes[name]).astype(dtype) for name in PARAM_KEYS}
+    params = _uniform_layer(input_size, hidden_size, 4, rng, dtype)
+    H = params["weight_hh"].shape[1]
     if forget_bias is not None:
         params["bias_ih"][H : 2 * H] = forget_bias
         params["bias_hh"][H : 2 * H] = 0.0

@@ -20,7 +20,7 @@ import numpy as np
 
 from ._checks import as_float_array, check_shape, result_dtype
 from .activations import tanh
-from .init import _positive_int, _rng
+from .init import _uniform_layer
 
 RNN_PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
@@ -73,15 +73,7 @@ def init_rnn_params(input_size, hidden_size, *, rng=None, dtype=np.float64):
         dict with ``weight_ih`` (H, D), ``weight_hh`` (H, H), ``bias_ih`` (H,),
         ``bias_hh`` (H,), every value from U(-k, k) with k = 1/sqrt(H).
     """
-    D = _positive_int("input_size", input_size)
-    H = _positive_int("hidden_size", hidden_size)
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise ValueError(f"dtype must be a floating-point dtype (float32 or float64), got {dtype}")
-    gen = _rng(rng)
-    k = 1.0 / np.sqrt(H)
-    shapes = {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
-    return {name: gen.uniform(-k, k, size=shapes[name]).astype(dtype) for name in RNN_PARAM_KEYS}
+    return _uniform_layer(input_size, hidden_size, 1, rng, dtype)
 
 
 def rnn_step_forward(x, h_prev, params):
