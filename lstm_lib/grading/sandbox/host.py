@@ -567,7 +567,11 @@ def _answer(header, blobs, stand_ins, wfd, max_elements) -> None:
         kwargs = wire.decode(header.get("kwargs"), got)
         if not isinstance(args, tuple) or not isinstance(kwargs, dict):
             raise wire.WireError("arguments that are not a tuple and a dict")
-        reply = {"ok": True, "value": wire.encode(fn(*args, **kwargs), out)}
+        # The submission chose these inputs (an Adam step at t = 0, say): NumPy's warnings
+        # about them belong to its result, not to the grader's stderr. errstate is per thread.
+        with np.errstate(all="ignore"):
+            value = fn(*args, **kwargs)
+        reply = {"ok": True, "value": wire.encode(value, out)}
         if any(a.dtype.kind not in "biuf" or a.size > max_elements for a in out):
             raise TypeError("the stand-in returned an array that cannot cross the wire")
     except Exception as err:  # noqa: BLE001 - whatever the child sent, the grader goes on
