@@ -39,19 +39,18 @@ def init_model(input_size, hidden_size, output_size=1, *, rng=None, dtype=np.flo
 def model_forward(params, x, *, fast=True):
     """Predictions (B, O) from the last hidden state of the LSTM over x (B, T, D), and a cache."""
     forward = _fast.lstm_forward if fast else lstm_forward
-    hs, (h_n, _), lstm_cache = forward(x, None, None, params["lstm"])
+    _, (h_n, _), lstm_cache = forward(x, None, None, params["lstm"])
     pred, dense_cache = dense_forward(h_n, params["dense"])
-    return pred, (lstm_cache, dense_cache, hs.shape, fast)
+    return pred, (lstm_cache, dense_cache, fast)
 
 
 def model_backward(dpred, cache):
     """Gradients of the loss for every parameter, in the structure of ``params``."""
-    lstm_cache, dense_cache, hs_shape, fast = cache
+    lstm_cache, dense_cache, fast = cache
     dh_n, dense_grads = dense_backward(dpred, dense_cache)
     backward = _fast.lstm_backward if fast else lstm_backward
-    # Only the last hidden state feeds the output: no gradient reaches hs directly.
-    dhs = np.zeros(hs_shape, dh_n.dtype)
-    _, _, _, lstm_grads = backward(dhs, lstm_cache, dh_n=dh_n)
+    # Only the last hidden state feeds the output: no gradient reaches hs directly (dhs=None).
+    _, _, _, lstm_grads = backward(None, lstm_cache, dh_n=dh_n)
     return {"lstm": lstm_grads, "dense": dense_grads}
 
 
