@@ -1,6 +1,7 @@
-"""Data for training: a real series that loads offline, windows, splits in time order, scaling.
+"""Data for training: real data sets that load offline, windows, splits in time order, scaling.
 
-Nothing is downloaded: the yearly sunspot numbers come with statsmodels.
+Nothing is downloaded: the yearly sunspot numbers come with statsmodels, the
+Japanese vowels (variable-length sequences to classify) with sktime.
 A series is cut into windows of ``window`` past values (the input) and the
 value ``horizon`` steps after the window (the target). A split in time order
 keeps every window whose *target* falls in the split; its inputs may reach
@@ -10,6 +11,7 @@ back into the split before, which is what a forecaster sees in practice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -88,3 +90,67 @@ class Scaler:
 
     def inverse(self, z):
         return np.asarray(z) * self.std + self.mean
+
+
+class SequenceSplits(NamedTuple):
+    """Padded variable-length sequences with their labels, train and test.
+
+    ``x_*`` (N, T, D) float64, zero after each sequence's end; ``len_*`` (N,)
+    int64, the number of real steps; ``y_*`` (N,) int64 class indices from 0.
+    """
+
+    x_train: np.ndarray
+    len_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    len_test: np.ndarray
+    y_test: np.ndarray
+
+
+def lengths_to_mask(lengths, T=None):
+    """A (B, T) boolean mask from B sequence lengths: ``mask[b, t]`` is True for ``t < lengths[b]``.
+
+    ``T`` defaults to the longest length.
+    """
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or lengths.dtype.kind not in "iu":
+        raise ValueError(f"lengths must be a 1-d array of integers, got dtype {lengths.dtype} "
+                         f"and shape {lengths.shape}")
+    T = int(lengths.max(initial=0)) if T is None else int(T)
+    if lengths.size and (lengths.min() < 0 or lengths.max() > T):
+        raise ValueError(f"lengths must lie in 0..T={T}, got {lengths.min()}..{lengths.max()}")
+    return np.arange(T)[None, :] < lengths[:, None]
+
+
+def _pad(frame, T):
+    """sktime's nested frame (one pandas Series per case and channel) as (N, T, D) and lengths."""
+    cells = frame.to_numpy()
+    N, D = cells.shape
+    lengths = np.array([len(cells[n, 0]) for n in range(N)], dtype=np.int64)
+    x = np.zeros((N, T, D))
+    for n in range(N):
+        for d in range(D):
+            x[n, : lengths[n], d] = np.asarray(cells[n, d], dtype=np.float64)
+    return x, lengths
+
+
+def load_japanese_vowels():
+    """The Japanese vowels data set (Kudo, Toyama and Shimbo, 1999), from sktime, offline.
+
+    Nine male speakers uttered the vowels /ae/; each utterance is a sequence
+    of 12 LPC cepstrum coefficients, 7 to 29 steps long. The task: which
+    speaker? The standard split has 270 training and 370 test sequences.
+
+    Returns:
+        ``SequenceSplits``: both splits padded with zeros to T = 29 (the
+        longest sequence of either), lengths, and labels 0..8 (speaker 1 is 0).
+    """
+    from sktime.datasets import load_japanese_vowels as _load
+
+    (xa, ya), (xb, yb) = (_load(split=s, return_X_y=True) for s in ("train", "test"))
+    T = max(len(c) for c in (*xa.iloc[:, 0], *xb.iloc[:, 0]))
+    x_train, len_train = _pad(xa, T)
+    x_test, len_test = _pad(xb, T)
+    y_train = np.asarray(ya).astype(np.int64) - 1
+    y_test = np.asarray(yb).astype(np.int64) - 1
+    return SequenceSplits(x_train, len_train, y_train, x_test, len_test, y_test)

@@ -57,3 +57,24 @@ def test_scaler_round_trips_and_uses_only_what_it_was_fitted_on():
     z = scaler.transform(np.array([1.0, 100.0]))
     assert np.allclose(scaler.inverse(z), [1.0, 100.0])
     assert Scaler.fit(np.ones(4)).std == 1.0
+
+
+def test_japanese_vowels_load_offline_padded_with_lengths_and_labels():
+    from lstm_lib.data import lengths_to_mask, load_japanese_vowels
+
+    d = load_japanese_vowels()
+    assert d.x_train.shape == (270, 29, 12) and d.x_test.shape == (370, 29, 12)
+    assert d.len_train.min() >= 7 and max(d.len_train.max(), d.len_test.max()) == 29
+    assert set(d.y_train) == set(d.y_test) == set(range(9))
+    mask = lengths_to_mask(d.len_train, 29)
+    assert mask.shape == (270, 29) and mask.sum() == d.len_train.sum()
+    assert np.all(d.x_train[~mask] == 0)  # padding is zero
+    assert np.all(np.abs(d.x_train[mask]).sum(axis=-1) > 0)  # real steps are not
+
+
+def test_lengths_to_mask_rejects_lengths_beyond_t():
+    from lstm_lib.data import lengths_to_mask
+
+    assert lengths_to_mask(np.array([2, 0, 3])).tolist() == [[True, True, False], [False] * 3, [True] * 3]
+    with pytest.raises(ValueError, match="lengths must lie in 0..T=2"):
+        lengths_to_mask(np.array([3]), 2)
