@@ -29,6 +29,17 @@ from .rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
+from .sequences import (
+    BiLSTMCache,
+    MaskedLSTMCache,
+    bilstm_backward,
+    bilstm_forward,
+    classifier_loss,
+    masked_lstm_backward,
+    masked_lstm_forward,
+    masked_mean_pool,
+    masked_mean_pool_backward,
+)
 from .stack import StackCache, lstm_stack_backward, lstm_stack_forward
 
 __all__ = [
@@ -43,5 +54,8 @@ __all__ = [
     "grad_check", "GradCheckResult",
     "init_rnn_params", "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
     "RNNStepCache", "RNNCache", "gradient_norms",
+    "masked_lstm_forward", "masked_lstm_backward", "MaskedLSTMCache",
+    "bilstm_forward", "bilstm_backward", "BiLSTMCache",
+    "masked_mean_pool", "masked_mean_pool_backward", "classifier_loss",
     "fast",
 ]
