@@ -143,14 +143,12 @@ def test_float32_module_loads_float64_params_to_float32_precision():
     np.testing.assert_allclose(out.detach().numpy(), hs, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, words", [(dict(bidirectional=True), "bidirectional"),
-                                           (dict(proj_size=2), "proj_size")])
 @pytest.mark.parametrize("module_class", [lt.LSTM, nn.LSTM])
-def test_bidirectional_or_projected_lstm_has_no_numpy_params(module_class, kwargs, words):
-    lstm = module_class(D, H, **kwargs)
-    with pytest.raises(ValueError, match=words):
+def test_a_projected_lstm_has_no_numpy_params(module_class):
+    lstm = module_class(D, H, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size"):
         lt.to_numpy_params(lstm)
-    with pytest.raises(ValueError, match=words):
+    with pytest.raises(ValueError, match="proj_size"):
         lt.load_numpy_params(lstm, init_lstm_stack_params(D, H, 1))
 
 
@@ -202,3 +200,139 @@ def test_zero_biases_of_a_module_without_bias_have_the_weights_dtype(module_clas
     asked = lt.to_numpy_params(module, dtype=np.float16)
     asked = asked if isinstance(asked, dict) else asked[0]
     assert {key: a.dtype for key, a in asked.items()} == dict.fromkeys(KEYS, np.dtype(np.float16))
+
+
+# --- bidirectional LSTMs: a list of (params_fwd, params_bwd) pairs, one per layer -------------
+
+
+@pytest.mark.parametrize("module_class", [lt.LSTM, nn.LSTM])
+def test_a_bidirectional_lstm_exports_one_pair_per_layer(module_class):
+    lstm = module_class(D, H, num_layers=2, bidirectional=True).double()
+    params = lt.to_numpy_params(lstm)
+    assert isinstance(params, list) and len(params) == 2
+    for layer, pair in enumerate(params):
+        assert isinstance(pair, tuple) and len(pair) == 2
+        for direction, p in enumerate(pair):
+            suffix = f"_l{layer}" + ("_reverse" if direction else "")
+            assert tuple(p) == KEYS
+            for key in KEYS:
+                np.testing.assert_array_equal(p[key], getattr(lstm, key + suffix).detach().numpy())
+    assert params[0][1]["weight_ih"].shape == (4 * H, D)
+    assert params[1][0]["weight_ih"].shape == params[1][1]["weight_ih"].shape == (4 * H, 2 * H)
+
+
+def test_bidirectional_params_round_trip_between_torch_nn_and_lstm_lib_with_equal_outputs():
+    rng = np.random.default_rng(7)
+    theirs = nn.LSTM(D, H, num_layers=2, bidirectional=True, batch_first=True).double()
+    params = lt.to_numpy_params(theirs)
+    ours = lt.load_numpy_params(lt.LSTM(D, H, num_layers=2, bidirectional=True,
+                                        batch_first=True).double(), params)
+    for p, q in zip(params, lt.to_numpy_params(ours), strict=True):
+        for a, b in zip(p, q, strict=True):
+            for key in KEYS:
+                np.testing.assert_array_equal(a[key], b[key])
+    x = torch.tensor(rng.standard_normal((B, T, D)))
+    h0, c0 = (torch.tensor(rng.standard_normal((4, B, H))) for _ in range(2))
+    out, (h_n, c_n) = theirs(x, (h0, c0))
+    out2, (h_n2, c_n2) = ours(x, (h0, c0))
+    for a, b in [(out, out2), (h_n, h_n2), (c_n, c_n2)]:
+        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_a_bidirectional_lstm_rejects_a_list_of_dicts_and_names_the_direction_of_a_bad_shape():
+    lstm = lt.LSTM(D, H, num_layers=2, bidirectional=True)
+    with pytest.raises(ValueError, match="bidirectional: every layer must be a .params_fwd"):
+        lt.load_numpy_params(lstm, init_lstm_stack_params(D, H, 2))
+    with pytest.raises(ValueError, match="bidirectional"):
+        lt.load_numpy_params(lstm, init_lstm_params(D, H))
+    params = lt.to_numpy_params(lstm)
+    params[1][1]["weight_ih"] = np.zeros((4 * H, H))
+    with pytest.raises(ValueError) as info:
+        lt.load_numpy_params(lstm, params)
+    msg = str(info.value)
+    assert "layer 1, backward direction" in msg and "(4H, 2H)" in msg and str((4 * H, H)) in msg
+    with pytest.raises(ValueError, match="not bidirectional: every layer must be a dict"):
+        lt.load_numpy_params(lt.LSTM(D, H, num_layers=2), params)
+
+
+# --- numpy_to_state_dict --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, False), (2, True), (3, True)])
+def test_numpy_to_state_dict_has_torch_nn_lstm_keys_in_order_and_loads_strictly(layers, bidirectional):
+    theirs = nn.LSTM(D, H, num_layers=layers, bidirectional=bidirectional).double()
+    params = lt.to_numpy_params(theirs)
+    state = lt.numpy_to_state_dict(params)
+    assert list(state) == list(theirs.state_dict())
+    for module_class in (nn.LSTM, lt.LSTM):
+        fresh = module_class(D, H, num_layers=layers, bidirectional=bidirectional).double()
+        result = fresh.load_state_dict(state, strict=True)
+        assert not result.missing_keys and not result.unexpected_keys
+        for key, t in theirs.state_dict().items():
+            assert torch.equal(fresh.state_dict()[key], t), key
+    x = torch.tensor(np.random.default_rng(8).standard_normal((T, B, D)))
+    fresh = nn.LSTM(D, H, num_layers=layers, bidirectional=bidirectional).double()
+    fresh.load_state_dict(state, strict=True)
+    assert torch.equal(fresh(x)[0], theirs(x)[0])
+
+
+def test_numpy_to_state_dict_takes_a_single_dict_as_one_layer():
+    params = init_lstm_params(D, H, rng=np.random.default_rng(9))
+    state = lt.numpy_to_state_dict(params)
+    assert list(state) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+    for key in KEYS:
+        assert isinstance(state[key + "_l0"], torch.Tensor)
+        np.testing.assert_array_equal(state[key + "_l0"].numpy(), params[key])
+
+
+@pytest.mark.parametrize("dtype, torch_dtype", [(np.float32, torch.float32),
+                                                (np.float64, torch.float64)])
+def test_numpy_to_state_dict_keeps_the_dtype_and_copies(dtype, torch_dtype):
+    params = init_lstm_stack_params(D, H, 2, rng=np.random.default_rng(10), dtype=dtype)
+    state = lt.numpy_to_state_dict(params)
+    assert {t.dtype for t in state.values()} == {torch_dtype}
+    assert all(t.device.type == "cpu" for t in state.values())
+    before = params[0]["weight_ih"].copy()
+    state["weight_ih_l0"].zero_()
+    np.testing.assert_array_equal(params[0]["weight_ih"], before)
+
+
+def test_numpy_to_state_dict_puts_the_backward_direction_under_reverse_keys():
+    rng = np.random.default_rng(11)
+    fwd, bwd = init_lstm_params(D, H, rng=rng), init_lstm_params(D, H, rng=rng)
+    state = lt.numpy_to_state_dict([(fwd, bwd)])
+    np.testing.assert_array_equal(state["weight_hh_l0"].numpy(), fwd["weight_hh"])
+    np.testing.assert_array_equal(state["weight_hh_l0_reverse"].numpy(), bwd["weight_hh"])
+
+
+@pytest.mark.parametrize("bad, words", [
+    (lambda p: p[0].pop("bias_hh"), "layer 0: params must have exactly the keys"),
+    (lambda p: p[1].update(weight=np.zeros(1)), "unexpected \\['weight'\\]"),
+    (lambda p: p[0].update(weight_ih=p[0]["weight_ih"].T), "layer 0: weight_ih must have shape \\(4H, D\\)"),
+    (lambda p: p[1].update(weight_ih=np.zeros((4 * H, D))), "layer 1: weight_ih must have shape \\(4H, H\\)"),
+    (lambda p: p[1].update(bias_hh=np.zeros(4 * H + 1)), "layer 1: bias_hh must have shape \\(4H,\\)"),
+    (lambda p: p[0].update(weight_hh=np.zeros((H, 4 * H))), "layer 0: weight_hh must have shape \\(4H, H\\)"),
+    (lambda p: p[0].update(bias_ih=np.zeros(4 * H, dtype=np.int64)), "floating-point"),
+])
+def test_numpy_to_state_dict_rejects_wrong_keys_and_shapes_naming_layer_and_key(bad, words):
+    params = init_lstm_stack_params(D, H, 2, rng=np.random.default_rng(12))
+    bad(params)
+    with pytest.raises(ValueError, match=words):
+        lt.numpy_to_state_dict(params)
+
+
+def test_numpy_to_state_dict_rejects_mixed_layers_and_other_types():
+    rng = np.random.default_rng(13)
+    pair = (init_lstm_params(D, H, rng=rng), init_lstm_params(D, H, rng=rng))
+    upper = init_lstm_params(2 * H, H, rng=rng)
+    with pytest.raises(ValueError, match="layer 1 is a dict, but layer 0 is a .params_fwd"):
+        lt.numpy_to_state_dict([pair, upper])
+    with pytest.raises(ValueError, match="empty"):
+        lt.numpy_to_state_dict([])
+    with pytest.raises(TypeError, match="layer 0 must be a dict of arrays or a"):
+        lt.numpy_to_state_dict([pair[0]["weight_ih"]])
+    with pytest.raises(TypeError, match="one entry per layer"):
+        lt.numpy_to_state_dict(pair[0]["weight_ih"])
+    pair[1]["weight_hh"] = np.zeros((4 * H, H + 1))
+    with pytest.raises(ValueError, match="layer 0, backward direction: weight_hh"):
+        lt.numpy_to_state_dict([pair])

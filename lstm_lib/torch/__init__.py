@@ -12,7 +12,7 @@
 """
 
 from .functional import LSTMLayerFunction, lstm_cell, lstm_layer, lstm_layer_reference
-from .interop import load_numpy_params, to_numpy_params
+from .interop import load_numpy_params, numpy_to_state_dict, to_numpy_params
 from .modules import LSTM, LSTMCell, LSTMInputError
 
 __all__ = [
@@ -24,5 +24,6 @@ __all__ = [
     "lstm_layer",
     "lstm_layer_reference",
     "load_numpy_params",
+    "numpy_to_state_dict",
     "to_numpy_params",
 ]
