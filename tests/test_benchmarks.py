@@ -27,3 +27,22 @@ def test_benchmark_prints_a_ratio_against_nn_lstm_for_each_implementation():
 def test_benchmark_rejects_a_malformed_shape():
     res = subprocess.run([sys.executable, str(SCRIPT), "--shapes", "2x3x4"], capture_output=True, text=True)
     assert res.returncode == 2 and "B x T x D x H" in res.stderr
+
+
+def test_gpu_ratio_without_a_gpu_says_so_and_exits_2():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is here: benchmarks/gpu_check.sh measures the ratio")
+    res = subprocess.run([sys.executable, str(SCRIPT), "--gpu-ratio"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "GPU ratio: not measured, no CUDA GPU" in res.stdout, res.stdout + res.stderr
+
+
+def test_gpu_check_without_a_gpu_runs_nothing_and_exits_0():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is here: the script would run the whole check")
+    script = SCRIPT.parent / "gpu_check.sh"
+    res = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable})
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "no CUDA GPU visible to torch" in res.stdout and "==" not in res.stdout
