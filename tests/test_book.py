@@ -182,9 +182,15 @@ def site(built_html):
     thread.join()
 
 
+def find_chromium() -> str | None:
+    """$LSTM_COURSE_CHROMIUM, else the first Chromium or Chrome on the PATH."""
+    names = (os.environ.get("LSTM_COURSE_CHROMIUM"), "chromium", "chromium-browser", "google-chrome")
+    return next((found for name in names if name and (found := shutil.which(name))), None)
+
+
 @pytest.fixture(scope="module")
 def browser():
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = find_chromium()
     if executable is None:
         _skip_or_fail("chromium is not installed (Debian: apt-get install chromium)")
     try:
