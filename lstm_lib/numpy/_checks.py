@@ -56,6 +56,30 @@ def check_shape(name: str, arr: np.ndarray, names: tuple[str, ...], sizes: dict)
         sizes.setdefault(k, n)
 
 
+def check_mask(mask, B, T, dtype):
+    """``mask`` (B, T) as 0.0/1.0 in ``dtype``: 1 marks a real step, 0 padding; None means every step is real.
+
+    Bools and numbers that are exactly 0 or 1 are taken; anything else (2, 0.5,
+    nan, strings) is refused with a message that says what a mask holds.
+    """
+    if mask is None:
+        return np.ones((B, T), dtype)
+    try:
+        m = np.asarray(mask)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"mask must be a (B, T) array of bools or of 0s and 1s, could not convert it: {err}") from None
+    if m.dtype.kind not in "biuf":
+        raise ValueError(f"mask must be an array of bools or of 0s and 1s, got dtype {m.dtype}")
+    check_shape("mask", m, ("B", "T"), {"B": B, "T": T})
+    bad = ~((m == 0) | (m == 1))
+    if np.any(bad):
+        b, t = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            "mask must hold only 0s and 1s (or False and True): 1 marks a real step, 0 padding; "
+            f"got {m[b, t].item()!r} at mask[{b}, {t}]")
+    return m.astype(dtype)
+
+
 def check_lstm_params(params, name: str = "params") -> tuple[int, int, dict]:
     """Validate an LSTM parameter dict; return (D, H, arrays)."""
     if not isinstance(params, dict):
@@ -82,6 +106,36 @@ def check_lstm_params(params, name: str = "params") -> tuple[int, int, dict]:
     check_shape(f"{name}['bias_ih']", p["bias_ih"], ("4H",), sizes)
     check_shape(f"{name}['bias_hh']", p["bias_hh"], ("4H",), sizes)
     return D, H, p
+
+
+def check_direction_params(params_fwd, params_bwd):
+    """The two directions' parameter dicts of a bidirectional layer; return their common H.
+
+    Each is checked as an LSTM layer's dict, under its own name; the two must
+    have the same hidden size H, since the layer's outputs are (B, T, 2H).
+    """
+    _, H_fwd, _ = check_lstm_params(params_fwd, "params_fwd")
+    _, H_bwd, _ = check_lstm_params(params_bwd, "params_bwd")
+    if H_fwd != H_bwd:
+        raise ValueError(
+            f"params_fwd and params_bwd must have the same hidden size H, got H={H_fwd} (params_fwd) "
+            f"and H={H_bwd} (params_bwd)")
+    return H_fwd
+
+
+def split_directions(name, a, B, H):
+    """Split a bidirectional layer's (2, B, H) states or gradients into the two directions' (B, H).
+
+    Returns (forward, backward); None gives None, None.
+    """
+    if a is None:
+        return None, None
+    a = as_float_array(name, a)
+    if a.shape != (2, B, H):
+        raise ValueError(
+            f"{name} must have shape (2, B, H) (forward direction, backward direction) with B={B}, H={H}, "
+            f"got shape {a.shape}")
+    return a[0], a[1]
 
 
 def result_dtype(*arrays) -> np.dtype:
@@ -157,12 +211,13 @@ def check_lstm_forward(x, h0, c0, params):
             {k: v.astype(dt, copy=False) for k, v in p.items()})
 
 
-def check_lstm_backward(dhs, cache, dh_n, dc_n, cache_type):
+def check_lstm_backward(dhs, cache, dh_n, dc_n, cache_type, made_by="lstm_forward"):
     """The arguments of ``lstm_backward``, in the cache's dtype: dhs (B, T, H), dh_n and dc_n (B, H).
 
     A gradient given as None is zero (dhs then a read-only view of one zero).
+    ``made_by`` names the forward function whose cache is expected, for the message.
     """
-    cache = as_cache(cache, cache_type, "lstm_forward")
+    cache = as_cache(cache, cache_type, made_by)
     B, T, _, H = cache.shape
     dt = cache.dtype
     if dhs is None:

@@ -50,6 +50,18 @@ that is still in cache, and large matrix products.
   step is a dozen NumPy calls, and converting a Python float costs more than
   the arithmetic.
 
+* Padded sequences (``masked_lstm_forward``, ``masked_lstm_backward``) take
+  the same loop. At a step where some sequences are padding, two calls copy
+  their previous c and h back over the step's (``np.copyto`` with the mask as
+  ``where``); the outputs are zeroed once, after the loop. In the backward
+  pass the padded columns' factors are set once per chunk so that the cell
+  passes nothing (k0 .. k4 = 0) and the cell state's gradient passes
+  unchanged (k5, the forget gate's place, = 1); one more copy per step passes
+  h's gradient by. A step without padding costs what it costs unmasked, so
+  an all-ones mask runs the unmasked loop's calls exactly.
+* A bidirectional layer (``bilstm_forward``, ``bilstm_backward``) is two
+  masked layers, the second over time reversed, as in ``sequences.py``.
+
 Sequences are batch-first at the interface: x (B, T, D), hidden states
 (B, T, H). The chapter "Making the NumPy LSTM fast" measures each of these
 steps.
@@ -61,11 +73,21 @@ import itertools
 import math
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from ..conventions import to_fast_gate_order
-from ._checks import check_lstm_backward, check_lstm_forward
+from ._checks import (
+    as_cache,
+    as_float_array,
+    check_direction_params,
+    check_lstm_backward,
+    check_lstm_forward,
+    check_mask,
+    check_shape,
+    split_directions,
+)
 
 # The backward pass works on chunks of steps whose gradients take about this
 # many bytes: what one vectorised call writes is still in cache (L2 or L3) when
@@ -124,12 +146,17 @@ class FastLSTMCache:
         tanh_cs: tanh(c_t), (T, H, B).
         weight: (4H, 1+D+H), the columns [b_ih + b_hh, W_ih, W_hh] of each
             gate, gates in the internal order o, i, f, g.
+        mask: (B, T), 1.0 at real steps and 0.0 at padding, from
+            ``masked_lstm_forward``; None from ``lstm_forward`` (every step real).
+            At a padded step, xh and buf hold the carried state, and the gates
+            and tanh_cs hold values that the backward pass does not use.
     """
 
     xh: np.ndarray
     buf: np.ndarray
     tanh_cs: np.ndarray
     weight: np.ndarray
+    mask: np.ndarray | None = None
 
     @property
     def shape(self):
@@ -166,6 +193,29 @@ def lstm_forward(x, h0, c0, params):
     hs (B, T, H), (h_n, c_n), and a ``FastLSTMCache`` for this module's ``lstm_backward``.
     """
     x, h0, c0, p = check_lstm_forward(x, h0, c0, params)
+    return _forward(x, h0, c0, p, None)
+
+
+def masked_lstm_forward(x, mask, h0, c0, params):
+    """``lstm_lib.numpy.masked_lstm_forward``, fast: the same arguments and results.
+
+    x (B, T, D), mask (B, T) (1 or True at real steps, 0 at padding; None: all
+    real), h0 and c0 (B, H) or None, params in PyTorch's layout; returns hs
+    (B, T, H), zero at padding, each sequence's state after its last real step
+    (h_n, c_n), and a ``FastLSTMCache`` for ``masked_lstm_backward``.
+    """
+    x, h0, c0, p = check_lstm_forward(x, h0, c0, params)
+    return _forward(x, h0, c0, p, check_mask(mask, x.shape[0], x.shape[1], x.dtype))
+
+
+def _padding(mask):
+    """For a (B, T) 0/1 mask: (T, 1, B) bools, True at padding, and a list of T flags, True at a step with any."""
+    pad = (mask == 0).T[:, None, :]
+    return pad, pad.any(axis=(1, 2)).tolist()
+
+
+def _forward(x, h0, c0, p, mask):
+    """The forward pass on checked arguments; ``mask`` (B, T) in x's dtype, or None."""
     (B, T, D), H, dt = x.shape, h0.shape[1], x.dtype
     H2, H3, H4, K = 2 * H, 3 * H, 4 * H, 1 + D + H
 
@@ -196,6 +246,8 @@ def lstm_forward(x, h0, c0, params):
     gates, sig, o_, if_, g_, gc, c_ = (
         buf[:, :H4], buf[:, :H3], buf[:, :H], buf[:, H:H3], buf[:, H3:H4], buf[:, H3:], buf[:, H4:]
     )
+    # Padding: per step, the (1, B) row that is True where a sequence is padded, and whether any is.
+    pad, padded = _padding(mask) if mask is not None else (itertools.repeat(None, T), itertools.repeat(False, T))
     # Each step's product, a = w @ [1; x_t; h_{t-1}], goes into one scratch array;
     # the first nonlinearity reads it and writes the step's gate rows.
     scratch = np.empty((H4, B), dt)
@@ -204,12 +256,12 @@ def lstm_forward(x, h0, c0, params):
     ig, fc = pair[:H], pair[H:]
     # Constants as 0-d arrays: NumPy converts a Python float on every call.
     one, two, half = (np.array(v, dt) for v in (1.0, 2.0, 0.5))
-    exp, tanh, add, sub, mul, div = np.exp, np.tanh, np.add, np.subtract, np.multiply, np.divide
+    exp, tanh, add, sub, mul, div, copyto = np.exp, np.tanh, np.add, np.subtract, np.multiply, np.divide, np.copyto
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
         # zip hands out each step's views faster than indexing by t would.
         steps = zip(*_each_step(products, slice(None), T), sig[:T], if_[:T], g_[:T], gc[:T], c_[1:], tanh_cs, o_[:T],
-                    h_[1:], gates[:T], strict=True)
-        for left, right, into, s, ifg, g, g_cp, c, tc, o, h, a in steps:
+                    h_[1:], gates[:T], c_[:T], h_[:T], pad, padded, strict=True)
+        for left, right, into, s, ifg, g, g_cp, c, tc, o, h, a, c_prev, h_prev, pad_t, padded_t in steps:
             mm(left, right, into)  # the gates before their nonlinearity, into a scratch array that stays in cache
             if few_calls:  # sigma(a) = (1 + tanh(a / 2)) / 2; the rows were scaled by 1/2
                 tanh(scratch, a)
@@ -226,9 +278,14 @@ def lstm_forward(x, h0, c0, params):
             add(ig, fc, c)
             tanh(c, tc)
             mul(o, tc, h)
+            if padded_t:  # padded sequences keep their state
+                copyto(c, c_prev, where=pad_t)
+                copyto(h, h_prev, where=pad_t)
 
     out = np.ascontiguousarray(h_[1:].transpose(2, 0, 1))
-    cache = FastLSTMCache(xh, buf, tanh_cs, weight)
+    if mask is not None and not mask.all():
+        out[mask == 0] = 0.0  # padded steps output zero (h_ holds the carried state there)
+    cache = FastLSTMCache(xh, buf, tanh_cs, weight, mask)
     return out, (h_[T].T.copy(), c_[T].T.copy()), cache
 
 
@@ -300,6 +357,22 @@ def lstm_backward(dhs, cache: FastLSTMCache, dh_n=None, dc_n=None):
     dh_n and dc_n (B, H) or None; returns dx (B, T, D), dh0, dc0 (B, H) and grads.
     """
     dhs, dh_n, dc_n = check_lstm_backward(dhs, cache, dh_n, dc_n, FastLSTMCache)
+    return _backward(dhs, cache, dh_n, dc_n)
+
+
+def masked_lstm_backward(dhs, cache: FastLSTMCache, dh_n=None, dc_n=None):
+    """``lstm_lib.numpy.masked_lstm_backward``, fast: the same arguments and results.
+
+    dhs (B, T, H) or None (its values at padded steps are not used), the
+    ``FastLSTMCache`` of ``masked_lstm_forward``, dh_n and dc_n (B, H) or None;
+    returns dx (B, T, D), zero at padded steps, dh0, dc0 (B, H) and grads.
+    """
+    dhs, dh_n, dc_n = check_lstm_backward(dhs, cache, dh_n, dc_n, FastLSTMCache, "masked_lstm_forward")
+    return _backward(dhs, cache, dh_n, dc_n)
+
+
+def _backward(dhs, cache, dh_n, dc_n):
+    """The backward pass on checked arguments (a padded step's mask is in the cache)."""
     B, T, D, H = cache.shape
     dt = cache.dtype
     H4, H5 = 4 * H, 5 * H
@@ -308,6 +381,10 @@ def lstm_backward(dhs, cache: FastLSTMCache, dh_n=None, dc_n=None):
     # values in order, which measured two to three times faster than one copy.
     for b in range(0, B, 16):
         np.copyto(dH[:, :, b : b + 16], dhs[b : b + 16].transpose(1, 2, 0))
+    # Padding: per step, the (1, B) row that is True where a sequence is padded, and whether any is.
+    pad, padded = _padding(cache.mask) if cache.mask is not None else (None, [False] * T)
+    if pad is not None:  # an output at a padded step is zero whatever the cell computed: its gradient is not used
+        np.copyto(dH, 0.0, where=pad)
     # dh_prev: the gradient with respect to h_{t-1} through step t (W_hh.T da_t);
     # before the last step, the gradient from beyond the sequence, dh_n.
     dh_prev = dh_n.T.copy()
@@ -333,21 +410,31 @@ def lstm_backward(dhs, cache: FastLSTMCache, dh_n=None, dc_n=None):
     dxs = np.empty((D, T, B), dt)
     mm, products = _step_products(w[:, 1 + D :].T, da_gates, dh_prev)  # dh_prev = W_hh.T @ da_t
     one = np.array(1.0, dt)
-    add, mul = np.add, np.multiply
+    add, mul, copyto = np.add, np.multiply, np.copyto
     for t1 in range(T, 0, -n):
         t0 = max(0, t1 - n)
         m = t1 - t0
         np.copyto(dc_prev[m], carried)
         _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], hs[t0:t1], k[:m].reshape(m, 6 * H, B), p[:m], one)
         back = slice(m - 1, None, -1)  # slots m - 1 down to 0: steps t1 - 1 down to t0
+        if any(padded[t0:t1]):
+            # Where a step is padding, the cell passes nothing back (k0 .. k4 = 0, so da = 0 and
+            # W_hh.T da = 0) and dc passes unchanged (k5, where f stands, = 1).
+            copyto(k[:m, :5], 0.0, where=pad[t0:t1, None])
+            copyto(k[:m, 5], 1.0, where=pad[t0:t1])
+            pads = zip(pad[t0:t1][::-1], padded[t0:t1][::-1], strict=True)
+        else:
+            pads = itertools.repeat((None, False), m)
         steps = zip(dH[t1 - 1 : t0 - 1 if t0 else None : -1], k_2[back], k_4[back], da_2[back], da_m[back],
-                    dc_prev[m:0:-1], da_4[back], *_each_step(products, back, m), strict=True)
-        for dh_out, kk2, kk4, d2, dm, dc_next, d4, left, right, out in steps:
+                    dc_prev[m:0:-1], da_4[back], *_each_step(products, back, m), pads, strict=True)
+        for dh_out, kk2, kk4, d2, dm, dc_next, d4, left, right, out, (pad_t, padded_t) in steps:
             add(dh_out, dh_prev, dh)
             mul(kk2, dh, d2)  # [dh k0; da_o]
             add(dc_next, dm, dc)  # dc: from step t + 1 and through h = o tanh(c)
             mul(kk4, dc, d4)  # [da_i; da_f; da_g; dc_prev]
             mm(left, right, out)  # dh_prev = W_hh.T @ da_t, for step t - 1
+            if padded_t:  # and where step t is padding, dh passes by: dh_prev = the gradient from step t + 1
+                copyto(dh_prev, dh, where=pad_t)
         carried = dc_prev[0]
         # The chunk's steps side by side, column (t - t0) * B + b for step t, sequence b.
         da_cols = _steps_as_columns("da_cols", da_gates[:m])  # (4H, m B)
@@ -366,6 +453,59 @@ def lstm_backward(dhs, cache: FastLSTMCache, dh_n=None, dc_n=None):
         "bias_hh": dw[:, 0].copy(),
     }
     return np.ascontiguousarray(dxs.transpose(2, 1, 0)), dh_prev.T.copy(), carried.T.copy(), grads
+
+
+class FastBiLSTMCache(NamedTuple):
+    """The two directions' ``FastLSTMCache``; the backward one saw time reversed."""
+
+    forward: FastLSTMCache
+    backward: FastLSTMCache
+
+
+def bilstm_forward(x, mask, params_fwd, params_bwd, h0=None, c0=None):
+    """``lstm_lib.numpy.bilstm_forward``, fast: the same arguments and results.
+
+    x (B, T, D), mask (B, T) or None, the two directions' parameters, h0 and c0
+    (2, B, H) or None; returns hs (B, T, 2H) (forward direction, then backward),
+    (h_n, c_n) (2, B, H) each, and a ``FastBiLSTMCache`` for ``bilstm_backward``.
+    """
+    x = as_float_array("x", x)
+    if x.ndim != 3:
+        raise ValueError(f"x must have shape (B, T, D) (3 dimensions), got shape {x.shape}")
+    H = check_direction_params(params_fwd, params_bwd)
+    mask = check_mask(mask, x.shape[0], x.shape[1], x.dtype)
+    h0f, h0b = split_directions("h0", h0, x.shape[0], H)
+    c0f, c0b = split_directions("c0", c0, x.shape[0], H)
+
+    hs_f, (h_f, c_f), cache_f = masked_lstm_forward(x, mask, h0f, c0f, params_fwd)
+    # The backward direction reads time reversed; its outputs are reversed back into place.
+    hs_b, (h_b, c_b), cache_b = masked_lstm_forward(x[:, ::-1], mask[:, ::-1], h0b, c0b, params_bwd)
+    hs = np.concatenate([hs_f, hs_b[:, ::-1]], axis=-1)
+    return hs, (np.stack([h_f, h_b]), np.stack([c_f, c_b])), FastBiLSTMCache(cache_f, cache_b)
+
+
+def bilstm_backward(dhs, cache: FastBiLSTMCache, dh_n=None, dc_n=None):
+    """``lstm_lib.numpy.bilstm_backward``, fast: the same arguments and results.
+
+    dhs (B, T, 2H) or None, the ``FastBiLSTMCache`` of this module's
+    ``bilstm_forward``, dh_n and dc_n (2, B, H) or None; returns dx (B, T, D),
+    dh0 and dc0 (2, B, H), and (grads_fwd, grads_bwd).
+    """
+    cache = as_cache(cache, FastBiLSTMCache, "bilstm_forward")
+    B, T, _, H = cache.forward.shape
+    if dhs is not None:
+        dhs = as_float_array("dhs", dhs)
+        check_shape("dhs", dhs, ("B", "T", "2H"), {"B": B, "T": T, "2H": 2 * H})
+    dh_f, dh_b = split_directions("dh_n", dh_n, B, H)
+    dc_f, dc_b = split_directions("dc_n", dc_n, B, H)
+
+    dx_f, dh0_f, dc0_f, grads_f = masked_lstm_backward(
+        None if dhs is None else dhs[..., :H], cache.forward, dh_f, dc_f)
+    dx_b, dh0_b, dc0_b, grads_b = masked_lstm_backward(
+        None if dhs is None else dhs[:, ::-1, H:], cache.backward, dh_b, dc_b)
+    dx = dx_f
+    dx += dx_b[:, ::-1]
+    return dx, np.stack([dh0_f, dh0_b]), np.stack([dc0_f, dc0_b]), (grads_f, grads_b)
 
 
 def _steps_as_columns(name, a):

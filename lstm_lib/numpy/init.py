@@ -70,20 +70,29 @@ def init_lstm_params(input_size, hidden_size, *, rng=None, dtype=np.float64, for
     return params
 
 
-def init_lstm_stack_params(input_size, hidden_size, num_layers, *, rng=None, dtype=np.float64,
-                           forget_bias=1.0):
-    """Parameters of a stack of ``num_layers`` LSTM layers: a list of dicts, layer 0 first.
+def init_lstm_stack_params(input_size, hidden_size, num_layers, *, bidirectional=False, rng=None,
+                           dtype=np.float64, forget_bias=1.0):
+    """Parameters of a stack of ``num_layers`` LSTM layers: a list, layer 0 first.
 
     Layer 0 reads the input (D); every layer above reads the hidden states of the
-    one below (H), as in torch.nn.LSTM(num_layers=L).
+    one below, H values, or 2H with ``bidirectional``, as in
+    torch.nn.LSTM(num_layers=L, bidirectional=...). Each entry is a dict from
+    ``init_lstm_params``, or with ``bidirectional`` a pair (params_fwd,
+    params_bwd) of them, drawn in that order (layer 0 forward, layer 0
+    backward, layer 1 forward, ...).
     """
     L = _positive_int("num_layers", num_layers)
+    H = _positive_int("hidden_size", hidden_size)
     gen = _rng(rng)
-    return [
-        init_lstm_params(input_size if l == 0 else hidden_size, hidden_size, rng=gen, dtype=dtype,
-                         forget_bias=forget_bias)
-        for l in range(L)
-    ]
+    directions = 2 if bidirectional else 1
+
+    def layer(l):
+        return init_lstm_params(input_size if l == 0 else directions * H, H, rng=gen, dtype=dtype,
+                                forget_bias=forget_bias)
+
+    if bidirectional:
+        return [(layer(l), layer(l)) for l in range(L)]
+    return [layer(l) for l in range(L)]
 
 
 def init_dense_params(in_features, out_features, *, rng=None, dtype=np.float64):

@@ -35,23 +35,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_cache, as_float_array, check_lstm_backward, check_lstm_forward, check_shape
+from ._checks import (
+    as_cache,
+    as_float_array,
+    check_direction_params,
+    check_lstm_backward,
+    check_lstm_forward,
+    check_mask,
+    check_shape,
+    split_directions,
+)
 from .cell import CellCache, lstm_cell_backward, lstm_cell_forward
 from .dense import dense_backward, dense_forward
 from .losses import softmax_cross_entropy
-
-
-def check_mask(mask, B, T, dtype):
-    """``mask`` (B, T) as 0.0/1.0 in ``dtype``; None means every step is real."""
-    if mask is None:
-        return np.ones((B, T), dtype)
-    m = np.asarray(mask)
-    if m.dtype.kind not in "biuf":
-        raise ValueError(f"mask must be an array of bools or of 0s and 1s, got dtype {m.dtype}")
-    check_shape("mask", m, ("B", "T"), {"B": B, "T": T})
-    if not np.all((m == 0) | (m == 1)):
-        raise ValueError("mask must hold only 0s and 1s (or False and True): 1 marks a real step, 0 padding")
-    return m.astype(dtype)
 
 
 class MaskedLSTMCache(NamedTuple):
@@ -114,7 +110,7 @@ def masked_lstm_backward(dhs, cache: MaskedLSTMCache, dh_n=None, dc_n=None):
         dx (B, T, D), zero at padded steps; dh0 and dc0 (B, H); grads, a dict
         with the parameters' keys.
     """
-    dhs, dh_n, dc_n = check_lstm_backward(dhs, cache, dh_n, dc_n, MaskedLSTMCache)
+    dhs, dh_n, dc_n = check_lstm_backward(dhs, cache, dh_n, dc_n, MaskedLSTMCache, "masked_lstm_forward")
 
     T = len(cache.steps)
     dh, dc = dh_n, dc_n
@@ -140,16 +136,6 @@ class BiLSTMCache(NamedTuple):
     backward: MaskedLSTMCache
 
 
-def _directions(name, a):
-    """Split (2, B, H) initial states into the two directions' (B, H), or None, None."""
-    if a is None:
-        return None, None
-    a = as_float_array(name, a)
-    if a.ndim != 3 or a.shape[0] != 2:
-        raise ValueError(f"{name} must have shape (2, B, H) (forward, backward), got shape {a.shape}")
-    return a[0], a[1]
-
-
 def bilstm_forward(x, mask, params_fwd, params_bwd, h0=None, c0=None):
     """A bidirectional LSTM layer over padded sequences.
 
@@ -170,8 +156,10 @@ def bilstm_forward(x, mask, params_fwd, params_bwd, h0=None, c0=None):
     x = as_float_array("x", x)
     if x.ndim != 3:
         raise ValueError(f"x must have shape (B, T, D) (3 dimensions), got shape {x.shape}")
+    H = check_direction_params(params_fwd, params_bwd)
     mask = check_mask(mask, x.shape[0], x.shape[1], x.dtype)
-    (h0f, h0b), (c0f, c0b) = _directions("h0", h0), _directions("c0", c0)
+    h0f, h0b = split_directions("h0", h0, x.shape[0], H)
+    c0f, c0b = split_directions("c0", c0, x.shape[0], H)
 
     hs_f, (h_f, c_f), cache_f = masked_lstm_forward(x, mask, h0f, c0f, params_fwd)
     # The backward direction reads time reversed; its outputs are reversed back into place.
@@ -197,8 +185,8 @@ def bilstm_backward(dhs, cache: BiLSTMCache, dh_n=None, dc_n=None):
     if dhs is not None:
         dhs = as_float_array("dhs", dhs)
         check_shape("dhs", dhs, ("B", "T", "2H"), {"B": B, "T": T, "2H": 2 * H})
-    dh_f, dh_b = _directions("dh_n", dh_n)
-    dc_f, dc_b = _directions("dc_n", dc_n)
+    dh_f, dh_b = split_directions("dh_n", dh_n, B, H)
+    dc_f, dc_b = split_directions("dc_n", dc_n, B, H)
 
     dx_f, dh0_f, dc0_f, grads_f = masked_lstm_backward(
         None if dhs is None else dhs[..., :H], cache.forward, dh_f, dc_f)
