@@ -8,9 +8,14 @@
   ``lstm_layer_reference`` is a readable loop of cells with autograd's
   backward, ``lstm_layer`` the same layer with a hand-written backward pass.
 - :func:`to_numpy_params`, :func:`load_numpy_params`: parameters to and from
-  ``lstm_lib.numpy``'s dicts (:mod:`lstm_lib.torch.interop`).
+  ``lstm_lib.numpy``'s dicts, and :func:`numpy_to_state_dict`, those dicts as
+  ``torch.nn.LSTM``'s ``state_dict`` (:mod:`lstm_lib.torch.interop`).
+- :class:`VowelClassifier`, :func:`train_and_predict`: a bidirectional LSTM
+  classifier over packed sequences and its training recipe for the Japanese
+  vowels (:mod:`lstm_lib.torch.classify`).
 """
 
+from .classify import VowelClassifier, train_and_predict
 from .functional import LSTMLayerFunction, lstm_cell, lstm_layer, lstm_layer_reference
 from .interop import load_numpy_params, numpy_to_state_dict, to_numpy_params
 from .modules import LSTM, LSTMCell, LSTMInputError
@@ -26,4 +31,6 @@ __all__ = [
     "load_numpy_params",
     "numpy_to_state_dict",
     "to_numpy_params",
+    "train_and_predict",
+    "VowelClassifier",
 ]
