@@ -59,6 +59,8 @@ def right_diagnosis(m: Mistake, report: str) -> bool:
 def corpus() -> list[Mistake]:
     from . import (
         adam_step,
+        bilstm_forward,
+        classifier_loss,
         clip_gradients,
         dense_backward,
         dense_forward,
@@ -69,6 +71,7 @@ def corpus() -> list[Mistake]:
         lstm_cell_forward,
         lstm_forward,
         make_windows,
+        masked_lstm_forward,
         mse_loss,
         relative_error,
         relu_backward,
@@ -87,4 +90,5 @@ def corpus() -> list[Mistake]:
             *dense_backward.MISTAKES, *relu_forward.MISTAKES, *relu_backward.MISTAKES,
             *mse_loss.MISTAKES, *softmax_cross_entropy.MISTAKES,
             *lstm_cell_backward.MISTAKES, *lstm_backward.MISTAKES, *relative_error.MISTAKES,
-            *clip_gradients.MISTAKES, *adam_step.MISTAKES, *make_windows.MISTAKES, *train.MISTAKES]
+            *clip_gradients.MISTAKES, *adam_step.MISTAKES, *make_windows.MISTAKES, *train.MISTAKES,
+            *masked_lstm_forward.MISTAKES, *bilstm_forward.MISTAKES, *classifier_loss.MISTAKES]
