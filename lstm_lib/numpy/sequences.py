@@ -239,6 +239,8 @@ def classifier_loss(hs, mask, params, targets):
         loss (the mean over B), dhs (B, T, F) (zero at padded steps), and grads
         ``{"weight": (C, F), "bias": (C,)}``.
     """
+    if mask is None:  # every step real, spelled out: the backward needs T
+        mask = np.ones(np.shape(hs)[:2], dtype=bool)
     pooled = masked_mean_pool(hs, mask)
     logits, dense_cache = dense_forward(pooled, params)
     loss, dlogits = softmax_cross_entropy(logits, targets)
