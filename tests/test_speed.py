@@ -134,3 +134,9 @@ def test_cuda_runners_compute_what_the_cpu_reference_computes():
     _check_same(cpu | runners, rtol=1e-9, atol=1e-11)
     with pytest.raises(ValueError, match="run on the CPU only"):
         lstm_runners(3, 5, 2, 4, device="cuda", include=["lstm_lib.numpy.fast"])
+
+
+def test_measure_leaves_no_object_frozen_out_of_the_garbage_collector():
+    before = gc.get_freeze_count()
+    measure({"f": lambda: [0] * 10}, rounds=2)
+    assert gc.get_freeze_count() == before
