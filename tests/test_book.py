@@ -205,11 +205,6 @@ def browser():
         browser.close()
 
 
-# A known fault of sphinx-thebe 0.3 (its configuration script is added twice);
-# thebe is not used by this book, and nothing else depends on the second copy.
-KNOWN_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
-
-
 def _open_offline(browser, url: str, site: str, width: int):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
@@ -224,6 +219,7 @@ def _open_offline(browser, url: str, site: str, width: int):
 
     page.route("**/*", only_this_site)
     page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda m: errors.append(f"console.error: {m.text}") if m.type == "error" else None)
     page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     page.goto(url, wait_until="load")
     return context, page, off_site, errors
@@ -264,5 +260,38 @@ def test_built_chapter_shows_typeset_math_and_widgets_offline(browser, site, wid
     finally:
         context.close()
     assert off_site == [], f"the page tried to reach other hosts: {off_site}"
-    unexpected = [e for e in errors if not any(k in e for k in KNOWN_PAGE_ERRORS)]
-    assert unexpected == [], f"errors in the page: {unexpected}"
+    assert errors == [], f"errors in the page: {errors}"
+
+
+def _toc_pages() -> list[str]:
+    toc = _yaml("_toc.yml")
+    return [toc["root"], *_toc_files(toc.get("parts")), *_toc_files(toc.get("chapters"))]
+
+
+# Wider than the viewport by this much is a page that scrolls sideways (1 px of rounding).
+SIDEWAYS_SLACK_PX = 1
+
+
+@pytest.mark.browser
+def test_every_page_opens_offline_without_errors_and_fits_a_phone(browser, site):
+    """Every page of the table of contents, at 390 px with every other host cut off:
+    no page or console error, no request that had to be blocked, and nothing wider than
+    the screen (code cells and tables scroll inside their own box)."""
+    problems = {}
+    for name in _toc_pages():
+        context, page, off_site, errors = _open_offline(browser, f"{site}/{name}.html", site, 390)
+        try:
+            page.wait_for_timeout(300)  # scripts that run after load (the theme, MathJax's start)
+            width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+            wide = page.evaluate("""() => [...document.querySelectorAll('article *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .filter(e => !e.closest('pre, .highlight, .table-wrapper, .cell_output, mjx-container, .MathJax'))
+                .slice(0, 3).map(e => e.tagName + '.' + e.className)""")
+        finally:
+            context.close()
+        found = [*errors, *(f"blocked: {u}" for u in off_site)]
+        if width[0] > width[1] + SIDEWAYS_SLACK_PX:
+            found.append(f"scrolls sideways: {width[0]} px of content in {width[1]} px ({wide})")
+        if found:
+            problems[name] = found
+    assert problems == {}, f"pages with problems: {problems}"
