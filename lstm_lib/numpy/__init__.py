@@ -5,9 +5,11 @@ Conventions: gate order i, f, g, o and PyTorch's parameter layout
 sequences batch-first, x (B, T, D); float64 by default, float32 kept.
 
 ``lstm_forward`` and ``lstm_backward`` are the reference, the loop over time
-that the book derives. ``lstm_lib.numpy.fast`` has the same two functions,
-arranged for speed and tested equal; the stack and the training code use
-those by default.
+that the book derives; ``masked_lstm_*`` (padded sequences), ``bilstm_*``
+(both directions) and the classifier's loss are in ``sequences.py``.
+``lstm_lib.numpy.fast`` has the same layer functions (``lstm_*``,
+``masked_lstm_*``, ``bilstm_*``), arranged for speed and tested equal; the
+stack and the training code use those by default.
 """
 
 from . import fast

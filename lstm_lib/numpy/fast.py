@@ -282,7 +282,7 @@ def _forward(x, h0, c0, p, mask):
                 copyto(c, c_prev, where=pad_t)
                 copyto(h, h_prev, where=pad_t)
 
-    out = np.ascontiguousarray(h_[1:].transpose(2, 0, 1))
+    out = h_[1:].transpose(2, 0, 1).copy()  # a copy even where the view is contiguous (B = 1, T = 1): never xh
     if mask is not None and not mask.all():
         out[mask == 0] = 0.0  # padded steps output zero (h_ holds the carried state there)
     cache = FastLSTMCache(xh, buf, tanh_cs, weight, mask)
