@@ -272,3 +272,25 @@ def test_assign_command_says_what_it_wrote_and_broken_input_gives_no_traceback(t
     names = sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))
     assert f"wrote {len(names)} exercise notebook(s)" in proc.stdout
     assert sorted(p.name for p in (tmp_path / "exercises").glob("*.ipynb")) == names
+
+
+def test_assign_check_names_a_stale_or_extra_exercise_and_writes_nothing(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    dest = tmp_path / "exercises"
+    assign(SOLUTIONS, dest)
+    cmd = [sys.executable, "-m", "lstm_lib.grading.cli", "assign", "--check",
+           "--source", str(SOLUTIONS), "--dest", str(dest)]
+    ok = subprocess.run(cmd, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    stale = sorted(dest.glob("*.ipynb"))[0]
+    stale.write_text(stale.read_text().replace("NotImplementedError", "NotImplementedErr", 1))
+    shutil.copy(stale, dest / "99_orphan.ipynb")
+    before = {p.name: p.read_bytes() for p in dest.glob("*.ipynb")}
+    bad = subprocess.run(cmd, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert f"{stale.name} is not what assign makes" in bad.stderr
+    assert "99_orphan.ipynb has no solution notebook" in bad.stderr
+    assert {p.name: p.read_bytes() for p in dest.glob("*.ipynb")} == before  # nothing written

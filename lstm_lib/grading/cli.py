@@ -108,12 +108,39 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def _check_assigned(assign, AssignError, source: Path, dest: Path) -> int:
+    """0 when ``dest`` holds exactly what ``assign`` makes of ``source``; else 1, naming the files."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            written = assign(source, Path(tmp))
+        except AssignError as err:
+            print(f"lstm-course assign: {err}", file=sys.stderr)
+            return 2
+        made = {p.name: p.read_bytes() for p in written}
+    present = {p.name for p in dest.glob("*.ipynb")}
+    stale = sorted(n for n in made if n not in present or (dest / n).read_bytes() != made[n])
+    extra = sorted(present - set(made))
+    for name in stale:
+        print(f"{dest}/{name} is not what assign makes of {source}/{name}", file=sys.stderr)
+    for name in extra:
+        print(f"{dest}/{name} has no solution notebook in {source}/", file=sys.stderr)
+    if stale or extra:
+        print(f"run: lstm-course assign --source {source} --dest {dest}", file=sys.stderr)
+        return 1
+    print(f"{dest}/ is what assign makes of {source}/ ({len(made)} notebooks)")
+    return 0
+
+
 def cmd_assign(args) -> int:
     try:
         from .assign import AssignError, assign
     except ImportError as err:
         print(f"lstm-course assign: not available ({err})", file=sys.stderr)
         return 1
+    if args.check:
+        return _check_assigned(assign, AssignError, Path(args.source), Path(args.dest))
     try:
         written = assign(Path(args.source), Path(args.dest))
     except AssignError as err:
@@ -170,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("assign", help="write exercises/ from solutions/")
     a.add_argument("--source", default="solutions", help="solution notebooks (default solutions)")
     a.add_argument("--dest", default="exercises", help="where to write (default exercises)")
+    a.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 when --dest differs from what assign makes of --source")
     a.set_defaults(func=cmd_assign)
     b = sub.add_parser("autograder", help="write a Gradescope autograder bundle (a zip)",
                        description="Write a zip to upload as a Gradescope programming "
