@@ -287,11 +287,17 @@ def test_every_page_opens_offline_without_errors_and_fits_a_phone(browser, site)
                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
                 .filter(e => !e.closest('pre, .highlight, .table-wrapper, .cell_output, mjx-container, .MathJax'))
                 .slice(0, 3).map(e => e.tagName + '.' + e.className)""")
+            # What a cell prints wraps inside its box on a phone: nothing hidden past its edge.
+            hidden = page.evaluate("""() => [...document.querySelectorAll('.cell_output pre')]
+                .filter(p => p.scrollWidth > p.clientWidth + 1)
+                .map(p => p.textContent.trim().split('\\n')[0].slice(0, 60))""")
         finally:
             context.close()
         found = [*errors, *(f"blocked: {u}" for u in off_site)]
         if width[0] > width[1] + SIDEWAYS_SLACK_PX:
             found.append(f"scrolls sideways: {width[0]} px of content in {width[1]} px ({wide})")
+        if hidden:
+            found.append(f"printed output cut off at the right edge: {hidden[:3]}")
         if found:
             problems[name] = found
     assert problems == {}, f"pages with problems: {problems}"
