@@ -67,33 +67,13 @@ def gate_explorer(*, steps=30, f=0.9, i=0.2, g=0.8, o=1.0, c0=0.0):
 
     The gates hold the same values at every step, so the plot shows what each
     gate does alone: f sets how long the cell remembers, i and g what it writes,
-    o how much of it the hidden state shows. Needs a running kernel to redraw.
+    o how much of it the hidden state shows. The plot is computed in the
+    browser, so it redraws in a static web page too: see
+    :func:`lstm_lib.explorers.gate_explorer`, which this calls.
     """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+    from lstm_lib.explorers import gate_explorer as explorer
 
-    def slider(value, low, high, description):
-        return widgets.FloatSlider(
-            value=value, min=low, max=high, step=0.01, description=description,
-            continuous_update=False, readout_format=".2f",
-            layout=widgets.Layout(width="100%", max_width="420px"),
-        )
-
-    controls = {
-        "f": slider(f, 0.0, 1.0, "forget f"),
-        "i": slider(i, 0.0, 1.0, "input i"),
-        "g": slider(g, -1.0, 1.0, "candidate g"),
-        "o": slider(o, 0.0, 1.0, "output o"),
-        "c0": slider(c0, -3.0, 3.0, "start c₀"),
-    }
-
-    def draw(f, i, g, o, c0):
-        fig, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
-        plot_cell_state(ax, f, i, g, o, steps=steps, c0=c0)
-        plt.show()
-
-    out = widgets.interactive_output(draw, controls)
-    return widgets.VBox([widgets.VBox(list(controls.values())), out])
+    return explorer(steps=steps, f=f, i=i, g=g, o=o, c0=c0)
 
 
 def plot_shapes(ax, stages):
