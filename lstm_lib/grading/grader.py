@@ -187,8 +187,8 @@ def _run_cases(fg, parsed, ex, cases, limits, notes, outputs, max_runs=6):
     todo = list(range(len(cases)))
     for _ in range(max_runs):
         run = run_function(parsed.snippets, fspec.name, fspec.outputs, fspec.returns,
-                           [cases[i] for i in todo], ex.forbidden, limits,
-                           stand_ins=stand_ins, banned=dict(fspec.banned))
+                           [cases[i] for i in todo], ex.forbidden, ex.limits_for(limits),
+                           stand_ins=stand_ins, banned=dict(fspec.banned), packages=ex.packages)
         fg.elapsed += run.elapsed
         for note in run.notes:
             if note not in notes:

@@ -73,6 +73,7 @@ def corpus() -> list[Mistake]:
         make_windows,
         masked_lstm_forward,
         mse_loss,
+        numpy_to_state_dict,
         relative_error,
         relu_backward,
         relu_forward,
@@ -91,4 +92,5 @@ def corpus() -> list[Mistake]:
             *mse_loss.MISTAKES, *softmax_cross_entropy.MISTAKES,
             *lstm_cell_backward.MISTAKES, *lstm_backward.MISTAKES, *relative_error.MISTAKES,
             *clip_gradients.MISTAKES, *adam_step.MISTAKES, *make_windows.MISTAKES, *train.MISTAKES,
-            *masked_lstm_forward.MISTAKES, *bilstm_forward.MISTAKES, *classifier_loss.MISTAKES]
+            *masked_lstm_forward.MISTAKES, *bilstm_forward.MISTAKES, *classifier_loss.MISTAKES,
+            *numpy_to_state_dict.MISTAKES]

@@ -66,8 +66,11 @@ def rules_verdict(fspec: FunctionSpec, breaks, line_of: Callable[[int], str]) ->
                         + (f" ({code})" if code else "") + ", which this exercise does not allow")
     # The function's own rule (no np.tanh in tanh) says more than "NumPy alone".
     line, _, rule = next((b for b in breaks if b[2] in fspec.banned), breaks[0])
-    hint = fspec.banned.get(rule) or (f"this exercise is written with NumPy alone: {rule} is "
-                                      "not available to it (the grader blocks it)")
+    hint = fspec.banned.get(rule) or (
+        f"this exercise is written with NumPy alone: {rule} is not available to it (the grader "
+        "blocks it)" if rule == "torch" else
+        f"{rule} is not available to this exercise (the grader blocks it): it asks you to write "
+        "this function yourself")
     code = line_of(line)
     return Verdict(False, problems, hint,
                    f"line {line} of {fspec.name}" + (f": {code}" if code else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import importlib
 import zlib
@@ -64,17 +65,33 @@ class ExerciseSpec:
     title: str
     functions: tuple
     forbidden: tuple = NUMPY_FORBIDDEN
+    # Packages the sandbox holds for this exercise beside numpy (with what each needs to
+    # import: sandbox.policy.REQUIRES), e.g. ("torch",).
+    packages: tuple = ()
+    # Limits this exercise needs at least, whatever the grader was given (the exercise's
+    # text states them): e.g. {"timeout_s": 90.0, "memory_mb": 4096} for PyTorch training.
+    limits: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def max_score(self) -> float:
         return float(sum(f.points for f in self.functions))
 
+    def limits_for(self, limits):
+        """``limits`` (a ``sandbox.Limits``) raised to what this exercise needs: each of
+        its ``limits`` is a floor, so an instructor's larger value stays."""
+        if not self.limits:
+            return limits
+        return dataclasses.replace(limits, **{k: max(getattr(limits, k), v)
+                                              for k, v in self.limits.items()})
+
 
 def reference(name: str):
     """The reference implementation of ``name`` (imported only in trusted processes):
     ``lstm_lib.numpy``'s, else that of the data and training modules (``make_windows``,
-    ``loss_and_grads``), else ``lstm_lib.numpy.optim``'s (``adam_step``)."""
-    for module in ("lstm_lib.numpy", "lstm_lib.data", "lstm_lib.train", "lstm_lib.numpy.optim"):
+    ``loss_and_grads``), else ``lstm_lib.numpy.optim``'s (``adam_step``), else that of
+    the PyTorch modules (``numpy_to_state_dict``, ``train_and_predict``)."""
+    for module in ("lstm_lib.numpy", "lstm_lib.data", "lstm_lib.train", "lstm_lib.numpy.optim",
+                   "lstm_lib.torch.interop", "lstm_lib.torch.classify"):
         found = getattr(importlib.import_module(module), name, None)
         if found is not None:
             return found

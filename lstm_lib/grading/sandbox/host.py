@@ -77,15 +77,15 @@ class Runtime(NamedTuple):
     interpreter: str  # the real binary behind sys.executable
     stdlib: str
     libpython: str | None  # when the interpreter links to a shared libpython
-    packages: str  # the staged copy of policy.PACKAGES
+    packages: str  # the staged copies of the allowed packages (policy.PACKAGES at first)
     root: str  # an empty folder: each sandbox mounts its own root there, in its namespace
-    library_dirs: tuple  # the system's folders of shared libraries it needs
+    library_dirs: tuple  # the system's folders of shared libraries the interpreter needs
     library_links: tuple  # (path, target) of the symlinks on the way to them
 
 
 @_once
 def runtime() -> Runtime:
-    """What the sandbox runs on, found once per process (and the packages staged once)."""
+    """What the sandbox runs on, found once per process (and policy.PACKAGES staged)."""
     stdlib = os.path.dirname(os.path.realpath(os.__file__))
     libpython = None
     if sysconfig.get_config_var("Py_ENABLE_SHARED"):
@@ -95,16 +95,81 @@ def runtime() -> Runtime:
     stage = Path(tempfile.mkdtemp(prefix="lstm-sandbox-runtime-"))
     atexit.register(shutil.rmtree, stage, True)
     stage.chmod(0o755)
-    (stage / "root").mkdir()
-    (stage / "packages").mkdir()
-    for name in policy.PACKAGES:
-        _stage_package(name, stage / "packages")
+    for sub in ("root", "packages", "sets"):
+        (stage / sub).mkdir()
+        (stage / sub).chmod(0o755)
     interpreter = os.path.realpath(sys.executable)
-    binaries = [interpreter, *([libpython] if libpython else []),
-                *map(str, (stage / "packages").rglob("*.so"))]
+    binaries = [interpreter, *([libpython] if libpython else [])]
     dirs, links = _system_libraries(binaries, own=(f"{stage}/", libpython or interpreter))
     return Runtime(interpreter, stdlib, libpython, str(stage / "packages"), str(stage / "root"),
                    dirs, links)
+
+
+class Staged(NamedTuple):
+    """A package staged in ``runtime().packages``, and what it needs from the system."""
+
+    entries: tuple  # names in the staged folder: "numpy", "numpy.libs", "typing_extensions.py"
+    library_dirs: tuple
+    library_links: tuple
+    snapshots: tuple = ()  # (staged copy, where it is mounted): policy.SNAPSHOTS
+
+
+def allowed(packages=None) -> tuple:
+    """Every package a sandbox that allows ``packages`` holds: policy.PACKAGES, those asked
+    for and what each requires (policy.REQUIRES), in a stable order."""
+    names = list(policy.PACKAGES) + list(packages or ())
+    i = 0
+    while i < len(names):
+        names += [r for r in policy.REQUIRES.get(names[i], ()) if r not in names]
+        i += 1
+    return tuple(sorted(set(names)))
+
+
+@functools.lru_cache(maxsize=None)
+def _staged_cached(name: str, stage: str) -> Staged:
+    rt = runtime()
+    dest = Path(rt.packages)
+    entries = _stage_package(name, dest)
+    binaries = [str(p) for e in entries if (dest / e).is_dir()
+                for p in (dest / e).rglob("*.so*") if p.is_file()]
+    dirs, links = _system_libraries(binaries, own=(f"{stage}/", rt.libpython or rt.interpreter))
+    snapshots = []
+    for path in policy.SNAPSHOTS.get(name, ()):
+        copy = Path(stage) / "snapshots" / path.strip("/").replace("/", "_")
+        copy.parent.mkdir(mode=0o755, exist_ok=True)
+        try:
+            with open(path, "rb") as f:
+                copy.write_bytes(f.read())
+        except OSError:
+            continue  # not on this machine: the package does without
+        copy.chmod(0o644)
+        snapshots.append((str(copy), path))
+    return Staged(tuple(entries), dirs, links, tuple(snapshots))
+
+
+def staged(name: str) -> Staged:
+    """Stage the package ``name`` once per process (a copy whose byte-code names the
+    sandbox's paths); the staging of torch takes seconds, numpy's a fraction of one."""
+    with _ONCE:
+        rt = runtime()
+        return _staged_cached(name, os.path.dirname(rt.packages))
+
+
+def packages_folder(packages=None) -> str:
+    """A folder holding only the allowed packages (symlinks into the staged copies): what
+    the child puts on sys.path when nothing is sealed."""
+    names = allowed(packages)
+    with _ONCE:
+        rt = runtime()
+        folder = Path(os.path.dirname(rt.packages)) / "sets" / "+".join(names)
+        if not folder.is_dir():
+            tmp = Path(tempfile.mkdtemp(dir=folder.parent))
+            tmp.chmod(0o755)
+            for name in names:
+                for entry in staged(name).entries:
+                    os.symlink(os.path.join(rt.packages, entry), tmp / entry)
+            os.rename(tmp, folder)
+    return str(folder)
 
 
 def _system_libraries(binaries: list, own: tuple) -> tuple[tuple, tuple]:
@@ -144,23 +209,37 @@ def _trace(path: str, dirs: set, links: dict, depth: int = 0) -> None:
     dirs.add(os.path.dirname("/" + "/".join(parts)))
 
 
-def _stage_package(name: str, dest: Path) -> None:
-    """A copy of an installed package (and its vendored ``name.libs``) in ``dest``.
+def _stage_package(name: str, dest: Path) -> list:
+    """A copy of an installed package (and its vendored ``name.libs``) in ``dest``; returns
+    the names it made there. A module of one file is copied with its byte-code.
 
     Files are hard links where the file system allows. The byte-code is
     rewritten to name the package where the sandbox sees it: pip compiled it with
     the path it was installed at, which is often inside the course's checkout.
     """
     spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
+    if spec is None:
         raise SandboxUnavailable(f"the package {name} is not installed")
+    if not spec.submodule_search_locations:  # one module: typing_extensions.py
+        src = Path(spec.origin)
+        site = {str(src.parent), os.path.realpath(src.parent)}
+        _link_or_copy(src, dest / src.name)
+        cache = dest / "__pycache__"
+        cache.mkdir(exist_ok=True)
+        cache.chmod(0o755)
+        for pyc in (src.parent / "__pycache__").glob(f"{src.stem}.*.pyc"):
+            _restage_pyc(pyc, cache / pyc.name, site)
+        return [src.name, "__pycache__"]
     src = Path(spec.submodule_search_locations[0])
     site = {str(src.parent), os.path.realpath(src.parent)}
+    skip = {str(src.parent / p) for p in policy.NOT_STAGED}
+    made = []
     for top in (src, src.parent / f"{name}.libs"):
         if not top.is_dir():
             continue
+        made.append(top.name)
         for here, dirs, files in os.walk(top):
-            dirs[:] = [d for d in dirs if d != "tests"]
+            dirs[:] = [d for d in dirs if d != "tests" and os.path.join(here, d) not in skip]
             rel = Path(here).relative_to(src.parent)
             (dest / rel).mkdir(exist_ok=True)
             (dest / rel).chmod(0o755)  # whatever the umask: the sandbox runs as another user
@@ -169,6 +248,7 @@ def _stage_package(name: str, dest: Path) -> None:
                     _restage_pyc(Path(here, f), dest / rel / f, site)
                 elif not f.endswith(".pyc"):
                     _link_or_copy(Path(here, f), dest / rel / f)
+    return made
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -199,9 +279,11 @@ def _restage_pyc(src: Path, dst: Path, site: set) -> None:
     shutil.copystat(src, dst)
 
 
-def _plan(box: Path, uid: int | None) -> dict:
-    """seal.py's instructions for a sandbox whose folder is ``box``: see policy.py."""
+def _plan(box: Path, uid: int | None, packages=None) -> dict:
+    """seal.py's instructions for a sandbox whose folder is ``box`` that allows
+    ``packages`` (with policy.PACKAGES and what they require): see policy.py."""
     rt = runtime()
+    staged_ones = [staged(name) for name in allowed(packages)]
     lib = policy.PYTHON_DIR + "/lib"
     version = os.path.basename(rt.stdlib)  # e.g. python3.11
     ops = [{"op": "bind", "src": rt.interpreter,
@@ -212,13 +294,21 @@ def _plan(box: Path, uid: int | None) -> dict:
     if rt.libpython:
         ops.append({"op": "bind", "src": rt.libpython,
                     "dst": f"{lib}/{sysconfig.get_config_var('INSTSONAME')}"})
-    for name in sorted(os.listdir(rt.packages)):
+    entries = {e for st in staged_ones for e in st.entries}
+    for name in sorted(entries):
         ops.append({"op": "bind", "src": os.path.join(rt.packages, name),
                     "dst": f"{policy.PACKAGES_DIR}/{name}"})
-    ops += [{"op": "bind", "src": d, "dst": d} for d in rt.library_dirs]
-    links = [{"op": "symlink", "target": t, "dst": p} for p, t in rt.library_links]
+    library_dirs = set(rt.library_dirs).union(*(st.library_dirs for st in staged_ones))
+    library_links = dict(rt.library_links)
+    for st in staged_ones:
+        library_links.update(st.library_links)
+    library_links = {p: t for p, t in library_links.items()
+                     if not any(p.startswith(d + "/") for d in library_dirs)}
+    ops += [{"op": "bind", "src": d, "dst": d} for d in sorted(library_dirs)]
+    links = [{"op": "symlink", "target": t, "dst": p} for p, t in sorted(library_links.items())]
     ops += [{"op": "dev", "name": d} for d in policy.DEVICES if os.path.exists("/dev/" + d)]
     ops += [{"op": "dir", "dst": d} for d in policy.EMPTY_DIRS]
+    ops += [{"op": "bind", "src": src, "dst": dst} for st in staged_ones for src, dst in st.snapshots]
     ops.append({"op": "bind", "src": str(box), "dst": policy.SANDBOX_DIR, "rw": True})
     env = dict(policy.ENVIRONMENT)
     if rt.libpython:
@@ -227,7 +317,7 @@ def _plan(box: Path, uid: int | None) -> dict:
             "chdir": policy.SANDBOX_DIR, "hostname": policy.HOSTNAME, "uid": uid, "env": env}
 
 
-def _sealed_command(prefix: tuple, box: Path, argv: list) -> list:
+def _sealed_command(prefix: tuple, box: Path, argv: list, packages=None) -> list:
     rt = runtime()
     uid = None if "--user" in prefix else policy.NOBODY
     if uid is not None:
@@ -240,17 +330,19 @@ def _sealed_command(prefix: tuple, box: Path, argv: list) -> list:
             a = policy.SANDBOX_DIR + a[len(str(box)):]
         inside.append(a)
     return [*prefix, rt.interpreter, "-I", "-S", "-B", str(SEAL),
-            json.dumps(_plan(box, uid)), *inside]
+            json.dumps(_plan(box, uid, packages)), *inside]
 
 
-def sandbox_command(box: Path, argv: list) -> list:
+def sandbox_command(box: Path, argv: list, packages=None) -> list:
     """The command that runs ``argv`` (a python command) in the sandbox whose folder is ``box``.
 
     Sealed, ``sys.executable`` and paths in ``box`` in ``argv`` are given as the
-    sandbox sees them (its python, and /sandbox). Without namespaces, ``argv``.
+    sandbox sees them (its python, and /sandbox), and the sandbox holds
+    ``packages`` beside policy.PACKAGES. Without namespaces, ``argv``.
     """
     iso = isolation()
-    return _sealed_command(iso.prefix, Path(box), argv) if iso.sealed else [str(a) for a in argv]
+    return _sealed_command(iso.prefix, Path(box), argv, packages) if iso.sealed \
+        else [str(a) for a in argv]
 
 
 def isolation() -> Isolation:
@@ -283,7 +375,9 @@ def _isolate() -> tuple[Isolation, str]:
         if problem is None:
             return Isolation(prefix, True, f"sealed in namespaces ({how}): no network, no other "
                                            "process in sight, and a file system of its own that "
-                                           "holds only the Python runtime, numpy, the libraries "
+                                           "holds only the Python runtime, the packages the "
+                                           "exercise allows (numpy; PyTorch where it says so), "
+                                           "the libraries "
                                            "they load and its own folder"), ""
         why.append(f"{how}: {problem}")
     return _unsealed("; ".join(why))
@@ -319,10 +413,12 @@ def _probe(prefix: tuple) -> str | None:
 def run_function(snippets, function: str, outputs, returns: str, cases, forbidden,
                  limits: Limits | None = None, *,
                  stand_ins: dict[str, Callable] | None = None,
-                 banned: dict[str, str] | None = None) -> RunResult:
+                 banned: dict[str, str] | None = None,
+                 packages: tuple | None = None) -> RunResult:
     """Define the snippets in a sandbox and call ``function`` on every call of every case.
 
-    See the package's docstring for ``stand_ins``, ``banned`` and ``Outcome.modified``.
+    See the package's docstring for ``stand_ins``, ``banned``, ``packages`` and
+    ``Outcome.modified``.
     """
     limits = limits or Limits()
     iso = isolation()
@@ -336,7 +432,7 @@ def run_function(snippets, function: str, outputs, returns: str, cases, forbidde
     box = Path(tempfile.mkdtemp(prefix="lstm-grade-"))
     try:
         return _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limits,
-                    dict(stand_ins or {}), banned)
+                    dict(stand_ins or {}), banned, allowed(packages))
     finally:
         shutil.rmtree(box, ignore_errors=True)
 
@@ -347,7 +443,7 @@ def _unsealed_user() -> int | None:
     nobody can run the interpreter (a runtime in root's home cannot be)."""
     if os.geteuid() != 0:
         return None
-    code = f"import sys; sys.path.append({runtime().packages!r}); import numpy"
+    code = f"import sys; sys.path.append({packages_folder()!r}); import numpy"
     try:
         ok = subprocess.run([runtime().interpreter, "-I", "-S", "-c", code], cwd="/",
                             capture_output=True, timeout=60, user=policy.NOBODY,
@@ -394,7 +490,7 @@ def _hidden_from_unsealed(forbidden) -> list:
 
 
 def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limits, stand_ins,
-         banned):
+         banned, packages):
     arrays: list = []
     calls, index = [], []
     for ci, case in enumerate(cases):
@@ -421,7 +517,8 @@ def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limit
         "calls": calls,
         "arrays": len(arrays),
         "sealed": iso.sealed,
-        "packages": policy.PACKAGES_DIR if iso.sealed else runtime().packages,
+        "packages": policy.PACKAGES_DIR if iso.sealed else packages_folder(packages),
+        "preload": [m for p in packages for m in policy.PRELOAD.get(p, ())],
         "fds": [to_host_w, from_host_r],
         "stand_ins": sorted(stand_ins),
         "banned": banned,
@@ -440,7 +537,7 @@ def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limit
     argv = [runtime().interpreter, "-I", "-S", "-B", str(box / "child.py"), str(box)]
     extra = {}
     if iso.sealed:
-        cmd, env = sandbox_command(box, argv), {"PATH": "/usr/bin:/bin"}
+        cmd, env = sandbox_command(box, argv, packages), {"PATH": "/usr/bin:/bin"}
     else:
         cmd = argv
         env = {**policy.ENVIRONMENT, "PATH": "/usr/bin:/bin", "HOME": str(box),
@@ -595,12 +692,19 @@ def _outcome(header: dict, blobs: list, call, outputs, limits: Limits) -> Outcom
     if not isinstance(files, dict):
         return Outcome("bad_output", error="the sandbox sent no outputs")
     arrays = {}
-    for name, _ in outputs:
-        try:
-            arrays[name] = wire.load_npy(_blob(blobs, files.get(name)),
-                                         limits.max_output_elements)
-        except wire.WireError as err:
-            return Outcome("bad_output", error=f"the output {name} is not a plain array ({err})")
+    for name, path in outputs:
+        if path and path[-1] == wire.EVERY_ITEM:  # name[key] for each item, and name.tensor
+            names = [k for k in files if isinstance(k, str) and k.startswith(name + "[")
+                     and k.endswith("]")] + [name + ".tensor"]
+        else:
+            names = [name]
+        for key in names:
+            try:
+                arrays[key] = wire.load_npy(_blob(blobs, files.get(key)),
+                                            limits.max_output_elements)
+            except wire.WireError as err:
+                return Outcome("bad_output",
+                               error=f"the output {key[:80]} is not a plain array ({err})")
     return Outcome("ok", outputs=arrays, warnings=warnings, modified=modified)
 
 

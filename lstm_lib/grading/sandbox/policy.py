@@ -46,8 +46,35 @@ PYTHON_DIR = "/python"  # the interpreter, bin/ and lib/ (the standard library, 
 PACKAGES_DIR = "/python/packages"  # the allowed packages, on sys.path
 # The allowed packages, each with its vendored libraries ("numpy.libs") beside it.
 # They are mounted from a copy whose byte-code names the paths above, not the
-# folder (often the course's own .venv) they were installed in.
+# folder (often the course's own .venv) they were installed in. An exercise may
+# allow more (``ExerciseSpec.packages``: exercise 9 asks for torch); PACKAGES is
+# what every exercise gets.
 PACKAGES = ("numpy",)
+# What a package needs in the sandbox to be imported at all: its own imports at
+# import time (found by importing it in the sandbox and reading the errors).
+# These come with it, and only with it.
+REQUIRES = {
+    "torch": ("typing_extensions", "torchgen", "sympy", "mpmath"),
+}
+# Modules imported before the audit hook is installed, when their package is allowed:
+# torch loads its libraries with ctypes at import, which the hook refuses to the
+# learner's code (ctypes stays unusable after: its calls raise audit events the hook
+# denies). The learner's code imports them again for free.
+PRELOAD = {
+    "numpy": ("numpy", "numpy.linalg", "numpy.random"),
+    "torch": ("torch", "torch.nn", "torch.nn.functional", "torch.nn.utils.rnn", "torch.optim",
+              "torch._dynamo"),
+}
+# Files of the host copied when a package is staged and mounted read-only where they
+# were: torch's cpuinfo reads the processor's description (and complains on stderr
+# at the first operation when there is none). No proc file system comes with it.
+SNAPSHOTS = {
+    "torch": ("/proc/cpuinfo",),
+}
+# Folders of a package left out of the staged copy (relative to the package's
+# parent): tests and C++ headers that no import needs. Any folder named
+# "tests" is left out too.
+NOT_STAGED = ("torch/test", "torch/include", "torch/share")
 # The system's shared libraries: the folders of those that the interpreter and
 # the allowed packages' extensions link to (as ``ldd`` finds them: libc, libm,
 # libstdc++, ... in /usr/lib/x86_64-linux-gnu, say), mounted where they are,

@@ -250,8 +250,23 @@ def describe(value) -> str:
     return f"a {type(value).__module__}.{type(value).__qualname__}".replace("builtins.", "")
 
 
+def is_tensor(value) -> bool:
+    """Whether ``value`` is a torch tensor (told without importing torch)."""
+    return any(c.__module__ == "torch" and c.__name__ == "Tensor" for c in type(value).__mro__)
+
+
 def to_array(value, what: str) -> np.ndarray:
-    """``value`` as a numeric ndarray; raises BadReturn for anything else."""
+    """``value`` as a numeric ndarray; raises BadReturn for anything else.
+
+    A torch tensor becomes the array of its values, on the CPU, in the same
+    dtype (a float32 tensor gives a float32 array).
+    """
+    if is_tensor(value):
+        try:
+            value = value.detach().cpu().numpy()
+        except Exception as err:  # noqa: BLE001 - bfloat16, a sparse tensor, ...
+            raise BadReturn(f"{what} is a tensor of dtype {value.dtype} that has no NumPy "
+                            f"equivalent ({type(err).__name__}: {str(err)[:200]})") from None
     if isinstance(value, np.ndarray):
         arr = value
     elif isinstance(value, (bool, int, float, np.generic, list, tuple)):
@@ -266,6 +281,9 @@ def to_array(value, what: str) -> np.ndarray:
     return arr
 
 
+EVERY_ITEM = "**"  # the last step of a path: every item of a dict, each its own output
+
+
 def extract(ret, paths, returns: str) -> dict:
     """Pick the graded outputs out of a return value.
 
@@ -273,21 +291,41 @@ def extract(ret, paths, returns: str) -> dict:
     tuple indices (ints) and dict keys (strs), e.g. ``(("h", (0,)), ("c", (1,)))``
     for ``(h, c, cache)``. ``returns`` describes the expected return value, for
     the message when it does not fit.
+
+    A path that ends with ``EVERY_ITEM`` picks a dict whose keys are not known in
+    advance (a state_dict): each item becomes the output ``name[key]``, in the
+    dict's order, and ``name.tensor`` is a bool array that says, item by item,
+    which values were torch tensors.
     """
     out = {}
     for name, path in paths:
-        value = ret
-        for step in path:
-            if isinstance(step, int):
-                if not isinstance(value, (tuple, list)) or len(value) <= step:
-                    raise BadReturn(f"it returned {describe(ret)}; expected {returns}")
-                value = value[step]
-            else:
-                if not isinstance(value, dict):
-                    raise BadReturn(f"it returned {describe(ret)}; expected {returns}")
-                if step not in value:
-                    raise BadReturn(f"it returned {describe(ret)}, without the key {step!r}; "
-                                    f"expected {returns}")
-                value = value[step]
-        out[name] = to_array(value, name if path else "the result")
+        if path and path[-1] == EVERY_ITEM:
+            value = _walk(ret, path[:-1], returns)
+            if not isinstance(value, dict):
+                raise BadReturn(f"{'it' if len(path) == 1 else name} is {describe(value)}; "
+                                f"expected {returns}")
+            if not all(isinstance(k, str) for k in value):
+                raise BadReturn(f"{name} has keys that are not str; expected {returns}")
+            for key, item in value.items():
+                out[f"{name}[{key}]"] = to_array(item, f"{name}[{key!r}]")
+            out[f"{name}.tensor"] = np.array([is_tensor(v) for v in value.values()], dtype=bool)
+            continue
+        out[name] = to_array(_walk(ret, path, returns), name if path else "the result")
     return out
+
+
+def _walk(ret, path, returns: str):
+    value = ret
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(value, (tuple, list)) or len(value) <= step:
+                raise BadReturn(f"it returned {describe(ret)}; expected {returns}")
+            value = value[step]
+        else:
+            if not isinstance(value, dict):
+                raise BadReturn(f"it returned {describe(ret)}; expected {returns}")
+            if step not in value:
+                raise BadReturn(f"it returned {describe(ret)}, without the key {step!r}; "
+                                f"expected {returns}")
+            value = value[step]
+    return value
