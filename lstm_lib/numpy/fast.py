@@ -51,14 +51,18 @@ that is still in cache, and large matrix products.
   the arithmetic.
 
 * Padded sequences (``masked_lstm_forward``, ``masked_lstm_backward``) take
-  the same loop. At a step where some sequences are padding, two calls copy
-  their previous c and h back over the step's (``np.copyto`` with the mask as
-  ``where``); the outputs are zeroed once, after the loop. In the backward
-  pass the padded columns' factors are set once per chunk so that the cell
-  passes nothing (k0 .. k4 = 0) and the cell state's gradient passes
-  unchanged (k5, the forget gate's place, = 1); one more copy per step passes
-  h's gradient by. A step without padding costs what it costs unmasked, so
-  an all-ones mask runs the unmasked loop's calls exactly.
+  the same loop. At a step where some sequences are padding, c and h are
+  blended with the previous step's, c = m c + (1 - m) c_prev (exact for m in
+  {0, 1}), six calls on (H, B) arrays; the mask is spread over the H rows
+  once, since NumPy took four to ten times as long to broadcast a (1, B) row
+  or to copy ``where`` it says (10 to 30 against 1 to 4 microseconds at H=32
+  B=64). The outputs are zeroed once, after the loop. In the backward pass
+  the padded columns' dh and dc pass by the cell: six more calls per padded
+  step split them into the share that enters the cell (zero where padded, so
+  da = 0 there) and the share that passes to step t - 1 (setting the padded
+  columns' factors once per chunk instead, with ``np.copyto``, measured
+  slower). A step without padding costs what it costs unmasked, and an
+  all-ones mask runs the unmasked loop's calls exactly.
 * A bidirectional layer (``bilstm_forward``, ``bilstm_backward``) is two
   masked layers, the second over time reversed, as in ``sequences.py``.
 
@@ -208,10 +212,24 @@ def masked_lstm_forward(x, mask, h0, c0, params):
     return _forward(x, h0, c0, p, check_mask(mask, x.shape[0], x.shape[1], x.dtype))
 
 
-def _padding(mask):
-    """For a (B, T) 0/1 mask: (T, 1, B) bools, True at padding, and a list of T flags, True at a step with any."""
-    pad = (mask == 0).T[:, None, :]
-    return pad, pad.any(axis=(1, 2)).tolist()
+def _padding(mask, H):
+    """What the loops need of a (B, T) 0/1 mask, feature-major: (pad, keep, drop, padded).
+
+    pad (T, 1, B) bools, True at padding; keep and drop (T, H, B), the mask
+    and 1 - mask spread over the H rows of each step (a multiplication by a
+    (1, B) row that NumPy broadcasts, or an ``np.copyto`` with ``where``, took
+    four to ten times as long at H=32 B=64); padded, a list of T flags, True at
+    a step with any padding. A step blends as new = keep * new + drop * old,
+    which is exact for a mask of 0s and 1s. keep and drop are workspace arrays
+    (fresh ones cost more in page faults than the whole forward pass at that size).
+    """
+    B, T = mask.shape
+    keep_row = np.ascontiguousarray(mask.T)[:, None, :]
+    keep, drop = _workspace.get("keep", (T, H, B), mask.dtype), _workspace.get("drop", (T, H, B), mask.dtype)
+    keep[...] = keep_row
+    np.subtract(np.array(1.0, mask.dtype), keep, drop)
+    pad = keep_row == 0
+    return pad, keep, drop, pad.any(axis=(1, 2)).tolist()
 
 
 def _forward(x, h0, c0, p, mask):
@@ -247,21 +265,25 @@ def _forward(x, h0, c0, p, mask):
         buf[:, :H4], buf[:, :H3], buf[:, :H], buf[:, H:H3], buf[:, H3:H4], buf[:, H3:], buf[:, H4:]
     )
     # Padding: per step, the (1, B) row that is True where a sequence is padded, and whether any is.
-    pad, padded = _padding(mask) if mask is not None else (itertools.repeat(None, T), itertools.repeat(False, T))
+    if mask is not None and not mask.all():
+        _, keep, drop, padded = _padding(mask, H)
+    else:
+        keep, drop, padded = itertools.repeat(None, T), itertools.repeat(None, T), itertools.repeat(False, T)
     # Each step's product, a = w @ [1; x_t; h_{t-1}], goes into one scratch array;
     # the first nonlinearity reads it and writes the step's gate rows.
     scratch = np.empty((H4, B), dt)
     mm, products = _step_products(w, xh[:T], scratch)
     pair = np.empty((H2, B), dt)
     ig, fc = pair[:H], pair[H:]
+    old = np.empty((H, B), dt)  # a padded step's share of the state before it
     # Constants as 0-d arrays: NumPy converts a Python float on every call.
     one, two, half = (np.array(v, dt) for v in (1.0, 2.0, 0.5))
-    exp, tanh, add, sub, mul, div, copyto = np.exp, np.tanh, np.add, np.subtract, np.multiply, np.divide, np.copyto
+    exp, tanh, add, sub, mul, div = np.exp, np.tanh, np.add, np.subtract, np.multiply, np.divide
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
         # zip hands out each step's views faster than indexing by t would.
         steps = zip(*_each_step(products, slice(None), T), sig[:T], if_[:T], g_[:T], gc[:T], c_[1:], tanh_cs, o_[:T],
-                    h_[1:], gates[:T], c_[:T], h_[:T], pad, padded, strict=True)
-        for left, right, into, s, ifg, g, g_cp, c, tc, o, h, a, c_prev, h_prev, pad_t, padded_t in steps:
+                    h_[1:], gates[:T], c_[:T], h_[:T], keep, drop, padded, strict=True)
+        for left, right, into, s, ifg, g, g_cp, c, tc, o, h, a, c_prev, h_prev, keep_t, drop_t, padded_t in steps:
             mm(left, right, into)  # the gates before their nonlinearity, into a scratch array that stays in cache
             if few_calls:  # sigma(a) = (1 + tanh(a / 2)) / 2; the rows were scaled by 1/2
                 tanh(scratch, a)
@@ -278,9 +300,13 @@ def _forward(x, h0, c0, p, mask):
             add(ig, fc, c)
             tanh(c, tc)
             mul(o, tc, h)
-            if padded_t:  # padded sequences keep their state
-                copyto(c, c_prev, where=pad_t)
-                copyto(h, h_prev, where=pad_t)
+            if padded_t:  # padded sequences keep their state: c = keep c + drop c_prev, and the same for h
+                mul(c, keep_t, c)
+                mul(c_prev, drop_t, old)
+                add(c, old, c)
+                mul(h, keep_t, h)
+                mul(h_prev, drop_t, old)
+                add(h, old, h)
 
     out = h_[1:].transpose(2, 0, 1).copy()  # a copy even where the view is contiguous (B = 1, T = 1): never xh
     if mask is not None and not mask.all():
@@ -376,15 +402,18 @@ def _backward(dhs, cache, dh_n, dc_n):
     B, T, D, H = cache.shape
     dt = cache.dtype
     H4, H5 = 4 * H, 5 * H
+    add, mul = np.add, np.multiply
     dH = _workspace.get("dH", (T, H, B), dt)
     # Transposed 16 sequences at a time: NumPy then reads each sequence's
     # values in order, which measured two to three times faster than one copy.
     for b in range(0, B, 16):
         np.copyto(dH[:, :, b : b + 16], dhs[b : b + 16].transpose(1, 2, 0))
     # Padding: per step, the (1, B) row that is True where a sequence is padded, and whether any is.
-    pad, padded = _padding(cache.mask) if cache.mask is not None else (None, [False] * T)
-    if pad is not None:  # an output at a padded step is zero whatever the cell computed: its gradient is not used
-        np.copyto(dH, 0.0, where=pad)
+    if cache.mask is not None and not cache.mask.all():
+        _, keep, drop, padded = _padding(cache.mask, H)
+        mul(dH, keep, dH)  # an output at a padded step is zero whatever the cell computed: its gradient is not used
+    else:
+        padded = [False] * T
     # dh_prev: the gradient with respect to h_{t-1} through step t (W_hh.T da_t);
     # before the last step, the gradient from beyond the sequence, dh_n.
     dh_prev = dh_n.T.copy()
@@ -410,7 +439,8 @@ def _backward(dhs, cache, dh_n, dc_n):
     dxs = np.empty((D, T, B), dt)
     mm, products = _step_products(w[:, 1 + D :].T, da_gates, dh_prev)  # dh_prev = W_hh.T @ da_t
     one = np.array(1.0, dt)
-    add, mul, copyto = np.add, np.multiply, np.copyto
+    # At a padded step, the shares of dh and dc that pass by the cell to step t - 1.
+    dh_passed, dc_passed = np.empty((H, B), dt), np.empty((H, B), dt)
     for t1 in range(T, 0, -n):
         t0 = max(0, t1 - n)
         m = t1 - t0
@@ -418,23 +448,26 @@ def _backward(dhs, cache, dh_n, dc_n):
         _backward_factors(cache.buf[t0:t1], cache.tanh_cs[t0:t1], hs[t0:t1], k[:m].reshape(m, 6 * H, B), p[:m], one)
         back = slice(m - 1, None, -1)  # slots m - 1 down to 0: steps t1 - 1 down to t0
         if any(padded[t0:t1]):
-            # Where a step is padding, the cell passes nothing back (k0 .. k4 = 0, so da = 0 and
-            # W_hh.T da = 0) and dc passes unchanged (k5, where f stands, = 1).
-            copyto(k[:m, :5], 0.0, where=pad[t0:t1, None])
-            copyto(k[:m, 5], 1.0, where=pad[t0:t1])
-            pads = zip(pad[t0:t1][::-1], padded[t0:t1][::-1], strict=True)
+            pads = zip(keep[t0:t1][::-1], drop[t0:t1][::-1], padded[t0:t1][::-1], strict=True)
         else:
-            pads = itertools.repeat((None, False), m)
+            pads = itertools.repeat((None, None, False), m)
         steps = zip(dH[t1 - 1 : t0 - 1 if t0 else None : -1], k_2[back], k_4[back], da_2[back], da_m[back],
-                    dc_prev[m:0:-1], da_4[back], *_each_step(products, back, m), pads, strict=True)
-        for dh_out, kk2, kk4, d2, dm, dc_next, d4, left, right, out, (pad_t, padded_t) in steps:
+                    dc_prev[m:0:-1], da_4[back], dc_prev[back], *_each_step(products, back, m), pads, strict=True)
+        for dh_out, kk2, kk4, d2, dm, dc_next, d4, dcp, left, right, out, (keep_t, drop_t, padded_t) in steps:
             add(dh_out, dh_prev, dh)
+            if padded_t:  # where step t is padding, dh passes by the cell (dh_out is 0 there) and none enters it
+                mul(dh, drop_t, dh_passed)
+                mul(dh, keep_t, dh)
             mul(kk2, dh, d2)  # [dh k0; da_o]
             add(dc_next, dm, dc)  # dc: from step t + 1 and through h = o tanh(c)
+            if padded_t:  # and so does dc
+                mul(dc, drop_t, dc_passed)
+                mul(dc, keep_t, dc)
             mul(kk4, dc, d4)  # [da_i; da_f; da_g; dc_prev]
             mm(left, right, out)  # dh_prev = W_hh.T @ da_t, for step t - 1
-            if padded_t:  # and where step t is padding, dh passes by: dh_prev = the gradient from step t + 1
-                copyto(dh_prev, dh, where=pad_t)
+            if padded_t:  # da = 0 where step t is padding: there dh_prev and dc_prev are what passed by
+                add(dh_prev, dh_passed, dh_prev)
+                add(dcp, dc_passed, dcp)
         carried = dc_prev[0]
         # The chunk's steps side by side, column (t - t0) * B + b for step t, sequence b.
         da_cols = _steps_as_columns("da_cols", da_gates[:m])  # (4H, m B)
