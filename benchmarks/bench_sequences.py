@@ -66,7 +66,7 @@ def measure(shape, rounds, seed):
         order = list(impls) if r % 2 == 0 else list(impls)[::-1]  # alternate who runs first
         for name in order:
             times[name].append(forward_backward(*impls[name], *args))
-    ratios = [ref / fst for ref, fst in zip(times["reference"], times["fast"], strict=True)]
+    ratios = [ref / max(fst, 1e-9) for ref, fst in zip(times["reference"], times["fast"], strict=True)]
     return statistics.median(times["reference"]), statistics.median(times["fast"]), ratios
 
 

@@ -482,3 +482,20 @@ def test_pooling_refuses_a_sequence_without_real_steps():
     raises(re.escape("every sequence needs at least one real step; mask has none for sequences [0]"),
            classifier_loss, np.zeros((2, 3, 4)), right_padded([0, 3], 3), init_dense_params(4, 2, rng=0),
            np.array([0, 1]))
+
+
+def test_sequence_benchmark_prints_times_and_a_ratio_for_each_shape():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("threadpoolctl", reason="the benchmark holds BLAS to one thread with threadpoolctl")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_sequences.py"
+    out = subprocess.run([sys.executable, str(script), "--rounds", "2", "--shapes", "2x3x2x4", "1x5x1x2"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    rows = re.findall(r"^\s+(\d+ x \d+ x \d+ x \d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+) \(\s*([\d.]+) \.\.\s+([\d.]+)\)$",
+                      out, re.M)
+    assert [r[0] for r in rows] == ["2 x 3 x 2 x 4", "1 x 5 x 1 x 2"], out
+    assert all(float(r[4]) <= float(r[3]) <= float(r[5]) for r in rows), out
+    bad = subprocess.run([sys.executable, str(script), "--shapes", "2x3x4"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "a shape is B x T x D x H" in bad.stderr
