@@ -213,9 +213,9 @@ def masked_lstm_forward(x, mask, h0, c0, params):
 
 
 def _padding(mask, H):
-    """What the loops need of a (B, T) 0/1 mask, feature-major: (pad, keep, drop, padded).
+    """What the loops need of a (B, T) 0/1 mask, feature-major: (keep, drop, padded).
 
-    pad (T, 1, B) bools, True at padding; keep and drop (T, H, B), the mask
+    keep and drop (T, H, B), the mask
     and 1 - mask spread over the H rows of each step (a multiplication by a
     (1, B) row that NumPy broadcasts, or an ``np.copyto`` with ``where``, took
     four to ten times as long at H=32 B=64); padded, a list of T flags, True at
@@ -228,8 +228,7 @@ def _padding(mask, H):
     keep, drop = _workspace.get("keep", (T, H, B), mask.dtype), _workspace.get("drop", (T, H, B), mask.dtype)
     keep[...] = keep_row
     np.subtract(np.array(1.0, mask.dtype), keep, drop)
-    pad = keep_row == 0
-    return pad, keep, drop, pad.any(axis=(1, 2)).tolist()
+    return keep, drop, (keep_row == 0).any(axis=(1, 2)).tolist()
 
 
 def _forward(x, h0, c0, p, mask):
@@ -264,9 +263,9 @@ def _forward(x, h0, c0, p, mask):
     gates, sig, o_, if_, g_, gc, c_ = (
         buf[:, :H4], buf[:, :H3], buf[:, :H], buf[:, H:H3], buf[:, H3:H4], buf[:, H3:], buf[:, H4:]
     )
-    # Padding: per step, the (1, B) row that is True where a sequence is padded, and whether any is.
+    # Padding: per step, the mask and 1 - mask as (H, B) arrays, and whether the step has any padding.
     if mask is not None and not mask.all():
-        _, keep, drop, padded = _padding(mask, H)
+        keep, drop, padded = _padding(mask, H)
     else:
         keep, drop, padded = itertools.repeat(None, T), itertools.repeat(None, T), itertools.repeat(False, T)
     # Each step's product, a = w @ [1; x_t; h_{t-1}], goes into one scratch array;
@@ -408,9 +407,9 @@ def _backward(dhs, cache, dh_n, dc_n):
     # values in order, which measured two to three times faster than one copy.
     for b in range(0, B, 16):
         np.copyto(dH[:, :, b : b + 16], dhs[b : b + 16].transpose(1, 2, 0))
-    # Padding: per step, the (1, B) row that is True where a sequence is padded, and whether any is.
+    # Padding: per step, the mask and 1 - mask as (H, B) arrays, and whether the step has any padding.
     if cache.mask is not None and not cache.mask.all():
-        _, keep, drop, padded = _padding(cache.mask, H)
+        keep, drop, padded = _padding(cache.mask, H)
         mul(dH, keep, dH)  # an output at a padded step is zero whatever the cell computed: its gradient is not used
     else:
         padded = [False] * T
