@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On a machine with a CUDA GPU: lstm_lib.torch's CUDA tests, every benchmark
-# ratio (CPU and CUDA), then the one figure the course promises on a GPU:
+# ratio (CPU and CUDA), chapter 9 executed with its GPU column, then the one
+# figure the course promises on a GPU:
 # lstm_lib.torch's forward + backward time over cuDNN's torch.nn.LSTM at
 # B=64 T=100 D=32 H=128, float32, at most 2.
 #   bash benchmarks/gpu_check.sh            # uses python on PATH
@@ -27,6 +28,9 @@ echo "== CUDA tests (pytest -m cuda)"
 
 echo "== benchmark, CPU and CUDA (median of $repeats)"
 "$py" benchmarks/bench_lstm.py --repeats "$repeats"
+
+echo "== chapter 9 executed on the GPU (its speed table gains a GPU column)"
+"$py" -m pytest --nbval-lax book/09_lstm_in_pytorch.ipynb -q -p no:cacheprovider -o addopts="-ra"
 
 echo "== GPU ratio (target <= $target)"
 "$py" benchmarks/bench_lstm.py --gpu-ratio --target "$target" --repeats "$repeats"
