@@ -184,21 +184,22 @@ class GradientFlowExplorer(anywidget.AnyWidget):
         return value
 
 
-def _slider(value, low, high, description, step=0.01):
+def _slider(value, low, high, description, *, step=0.01, label_width="7em"):
     if not low <= value <= high:
         raise ValueError(f"{description}: the starting value must be in [{low}, {high}], got {value}")
     return widgets.FloatSlider(
         value=value, min=low, max=high, step=step, description=description,
         continuous_update=True, readout_format=".2f",
-        style={"description_width": "7.5em"},
-        layout=widgets.Layout(width="100%", max_width="400px", min_width="0"),
+        style={"description_width": label_width},
+        layout=widgets.Layout(width="100%", max_width="380px", min_width="0"),
     )
 
 
 def _layout(sliders, figure):
-    """Sliders beside the figure when there is room, above it on a phone."""
-    controls = widgets.VBox(sliders, layout=widgets.Layout(flex="1 1 260px", max_width="400px", min_width="0"))
-    figure.layout = widgets.Layout(flex="2 1 320px", min_width="0", max_width="640px")
+    """Sliders beside the figure in a wide page, above it in a narrower one (a phone,
+    or the book's column, where the figure is drawn at its full width)."""
+    controls = widgets.VBox(sliders, layout=widgets.Layout(flex="1 1 280px", max_width="380px", min_width="0"))
+    figure.layout = widgets.Layout(flex="1 1 440px", min_width="0", max_width="640px")
     box = widgets.Box([controls, figure], layout=widgets.Layout(
         display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"))
     box.add_class("lstm-explorer")
@@ -242,8 +243,8 @@ def gradient_flow_explorer(*, f=0.98, rho=0.6, steps=60, hidden_size=16, seed=0)
     """
     data = gradient_flow_data(steps=steps, hidden_size=hidden_size, seed=seed)
     sliders = {
-        "f": _slider(f, 0.5, 1.0, "forget f"),
-        "rho": _slider(rho, 0.1, 2.0, "spectral radius ρ"),
+        "f": _slider(f, 0.5, 1.0, "forget f", label_width="9em"),
+        "rho": _slider(rho, 0.1, 2.0, "spectral radius ρ", label_width="9em"),
     }
     figure = GradientFlowExplorer(
         f=f, rho=rho, recurrent=data["recurrent"].tolist(), drive=data["drive"].tolist(), v=data["v"].tolist())

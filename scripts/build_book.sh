@@ -38,13 +38,21 @@ fi
 
 # 3. Stage the widget assets that html_extra_path copies to <site>/widgets/:
 #    RequireJS, its configuration, the ipywidgets embed manager and the fonts it
-#    loads next to itself.
+#    loads next to itself, and anywidget's front end (the explorers of
+#    lstm_lib.explorers), copied from the installed Python package, so that its
+#    version is the one that executed the notebooks.
 assets=_build/widget_assets/widgets
 mkdir -p "$assets"
 cp node_modules/requirejs/require.js scripts/require-config.js "$assets/"
 dist=node_modules/@jupyter-widgets/html-manager/dist
 cp "$dist/embed-amd.js" "$assets/"
 cp "$dist"/*.woff2 "$dist"/*.woff "$dist"/*.ttf "$dist"/*.eot "$dist"/*.svg "$assets/"
+anywidget_js=$(python -c 'import anywidget, pathlib; print(pathlib.Path(anywidget.__file__).parent / "nbextension" / "index.js")')
+[[ -f "$anywidget_js" ]] || {
+    echo "build_book.sh: anywidget's front end not found at $anywidget_js: pip install 'anywidget>=0.9'" >&2
+    exit 1
+}
+cp "$anywidget_js" "$assets/anywidget.js"
 
 # 4. The book. -W: warnings are errors; -n: broken references too; --keep-going:
 #    report them all before failing.

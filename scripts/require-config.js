@@ -5,7 +5,15 @@
   // "@jupyter-widgets/html-manager/dist", which RequireJS would otherwise place
   // next to the page: point it at this folder.
   var here = document.currentScript.src.replace(/[?#].*$/, "").replace(/\/[^\/]*$/, "");
-  require.config({ paths: { "@jupyter-widgets/html-manager/dist": here } });
+  // anywidget, the front end of the course's explorers (lstm_lib.explorers), is
+  // served from this folder too (build_book.sh copies it from the Python
+  // package): without this path the manager would fetch it from a CDN.
+  require.config({
+    paths: {
+      "@jupyter-widgets/html-manager/dist": here,
+      anywidget: here + "/anywidget",
+    },
+  });
 
   // The manager typesets widget labels through the MathJax 2 API
   // (MathJax.Hub.Queue); the book runs MathJax 3. MathJax 3 has replaced its

@@ -244,10 +244,11 @@ def test_built_chapter_shows_typeset_math_and_widgets_offline(browser, site, wid
         text = page.inner_text("article")
         assert "$$" not in text and "\\(" not in text and "\\begin{" not in text
 
-        # The gate explorer: its sliders and the plot its output widget holds.
-        page.wait_for_selector(".widget-hslider", timeout=20_000)
-        assert page.locator(".widget-hslider").count() == 5
-        page.wait_for_selector(".widget-output img", timeout=20_000)
+        # The gate explorer: its five sliders and the SVG its front end draws in the page
+        # (tests/test_book_explorers.py moves the sliders).
+        page.wait_for_selector(".lstm-explorer .widget-hslider", timeout=30_000)
+        assert page.locator(".lstm-explorer .widget-hslider").count() == 5
+        page.wait_for_selector(".lstm-explorer-svg path.lstm-cell-state", timeout=30_000)
         # The static figures, which read without JavaScript too.
         images = page.evaluate("""() => [...document.querySelectorAll('article .cell_output img')]
                                         .map(i => i.complete && i.naturalWidth > 0)""")

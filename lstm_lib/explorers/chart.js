@@ -3,7 +3,7 @@
 // module, and the page runs the result as one ES module (anywidget's _esm).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const CHART = { width: 480, height: 290, left: 62, right: 14, top: 12, bottom: 46 };
+const CHART = { width: 440, height: 280, left: 72, right: 12, top: 12, bottom: 46 };
 let chartCount = 0;
 
 function svgElement(tag, attributes, parent) {
@@ -67,7 +67,7 @@ function drawChart(svg, spec) {
     const label = svgElement("text", { x: x0 - 6, y: sy(tick.value) + 5, "text-anchor": "end" }, axes);
     if (spec.y.log) {
       label.textContent = "10";
-      const power = svgElement("tspan", { dy: -7, "font-size": "10" }, label);
+      const power = svgElement("tspan", { dy: -7, "font-size": "11" }, label);
       power.textContent = String(tick.exponent).replace("-", "\u2212");
     } else {
       label.textContent = tick.label.replace("-", "\u2212");
@@ -129,10 +129,17 @@ function drawLegend(legend, entries) {
 // The frame every explorer draws in: a caption, the chart and its legend.
 function chartFrame(el, description) {
   const root = htmlElement("figure", "lstm-explorer-figure", el);
-  const caption = htmlElement("figcaption", "lstm-explorer-caption", root);
+  const caption = htmlElement("div", "lstm-explorer-caption", root);
   const svg = svgElement("svg", { class: "lstm-explorer-svg", role: "img", "aria-label": description }, root);
   const legend = htmlElement("div", "lstm-explorer-legend", root);
   return { root, caption, svg, legend };
+}
+
+// A positive number in scientific notation, as HTML: 2.0×10<sup>−3</sup>.
+function formatScientific(value) {
+  if (!(value > 0) || !Number.isFinite(value)) return String(value);
+  const [mantissa, exponent] = value.toExponential(1).split("e");
+  return `${mantissa}\u00d710<sup>${Number(exponent).toString().replace("-", "\u2212")}</sup>`;
 }
 
 // A number with a fixed count of decimals and a real minus sign (never "-0.00").

@@ -66,8 +66,7 @@ function render({ model, el }) {
     const T = drive.length;
     const { cell, rnn, linear } = gradientFlow(f, rho, model.get("recurrent"), drive, model.get("v"));
     frame.caption.innerHTML = `<i>f</i> = ${formatNumber(f, 2)}, \u03c1 = ${formatNumber(rho, 2)}: ` +
-      `at <i>t</i> = 0, |dL/d<i>c</i>| = ${cell[0].toExponential(1)}, ` +
-      `RNN |dL/d<i>h</i>| = ${rnn[0].toExponential(1)}`;
+      `at <i>t</i> = 0, cell path ${formatScientific(cell[0])}, RNN ${formatScientific(rnn[0])}`;
     const points = (values) => values.map((value, t) => [t, value]);
     drawChart(frame.svg, {
       x: { lo: 0, hi: T - 1, label: `time step t (the loss is at t = ${T - 1})` },
