@@ -95,7 +95,7 @@ def _padding_where(name, got, want, M, dtype) -> str | None:
     bad = bad.reshape(*bad.shape[:2], -1).any(axis=2)
     if bad.any() and not bad[M.astype(bool)].any():
         b, t = (int(i) for i in np.argwhere(bad)[0])
-        return (f"{name} at the padded steps: at every real step it is right, but e.g. "
+        return (f"{name} at the padded steps: at every real step it is right, but "
                 f"{name}[{b}, {t}] (a padded step) is not")
     return None
 
@@ -453,6 +453,9 @@ def _bi_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
                        f"{', '.join(wrong)}: hs is right; [0] is the forward direction's state "
                        "after each sequence's last real step, [1] the backward direction's "
                        "after step 0")
+    where = _padding_where("hs", hs, hs_ref, M, dtype)
+    if where:
+        return Verdict(False, problems, None, where + " (it must be 0 there)")
     if case.probes and len(outcomes) > 1 and outcomes[1].status == "ok":
         p_hs, p_h, p_c = _bi_ref(case.calls[1].args)
         q = outcomes[1].outputs
@@ -464,8 +467,7 @@ def _bi_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
                            "function is right; reversed, a sequence's padding comes first, and "
                            "the mask must say so")
     if fwd_ok:
-        where = _padding_where("hs[..., H:]", hs[..., H:], hs_ref[..., H:], M, dtype)
-        return Verdict(False, problems, None, where or
+        return Verdict(False, problems, None,
                        "hs[..., H:], the backward direction (the forward half is right): "
                        "masked_lstm_forward(x[:, ::-1], mask[:, ::-1], None, None, params_bwd), "
                        "its outputs reversed back, hs_b[:, ::-1]")
