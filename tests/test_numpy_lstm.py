@@ -223,6 +223,30 @@ def test_one_layer_stack_runs_the_fast_path_by_default_and_the_reference_when_as
         np.testing.assert_array_equal(want[3][k], got[3][0][k])
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_masked_stack_runs_the_masked_layers_fast_or_reference_with_the_same_values(bidirectional):
+    """With a mask, each layer is masked_lstm_forward (or bilstm_forward); fast=False picks the references."""
+    from lstm_lib.numpy import BiLSTMCache, MaskedLSTMCache
+
+    rng = np.random.default_rng(3)
+    B, T, D, H, L = 3, 5, 2, 4, 2
+    params = init_lstm_stack_params(D, H, L, bidirectional=bidirectional, rng=rng)
+    x = rng.standard_normal((B, T, D))
+    mask = np.arange(T)[None, :] < np.array([5, 2, 3])[:, None]
+    dhs = rng.standard_normal((B, T, (2 if bidirectional else 1) * H))
+    runs = {}
+    for use_fast in (True, False):
+        hs, (h_n, c_n), cache = lstm_stack_forward(x, None, None, params, mask=mask, bidirectional=bidirectional,
+                                                   fast=use_fast)
+        runs[use_fast] = (hs, h_n, c_n, *lstm_stack_backward(dhs, cache)[:3])
+        want = (fast.FastBiLSTMCache if bidirectional else fast.FastLSTMCache) if use_fast else (
+            BiLSTMCache if bidirectional else MaskedLSTMCache)
+        assert all(type(layer) is want for layer in cache.layers)
+    assert runs[True][1].shape == ((2 * L if bidirectional else L), B, H)
+    for a, b in zip(runs[True], runs[False], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
 def test_training_an_lstm_with_adam_and_clipping_lowers_the_loss():
     rng = np.random.default_rng(4)
     p = init_lstm_params(1, 8, rng=rng)
