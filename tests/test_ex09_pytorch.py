@@ -1,12 +1,36 @@
-"""Chapter 9's PyTorch code and exercise 9: the vowel classifier, numpy_to_state_dict, grading."""
+"""Chapter 9's PyTorch code and exercise 9 (the LSTM in PyTorch): the vowel classifier, the
+exercise's registry entry, cases and judges, its text, its mistakes through check, and its
+notebooks through the sandboxed grader (one grading run, shared: it trains once).
+"""
 
+import csv
+import importlib
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="lstm_lib.torch needs PyTorch (pip install '.[torch]')")
 
+from mistakes import IMPORTS, corpus, define, diagnoses, right_diagnosis  # noqa: E402
+
 from lstm_lib.data import load_japanese_vowels  # noqa: E402
+from lstm_lib.grading import check  # noqa: E402
+from lstm_lib.grading.cases import Outcome  # noqa: E402
+from lstm_lib.grading.checking import call_once  # noqa: E402
+from lstm_lib.grading.exercises import EXERCISES, find_function, hidden_cases, public_cases, run_judge  # noqa: E402
+from lstm_lib.grading.exercises import ex09_lstm_in_pytorch as ex09  # noqa: E402
 from lstm_lib.torch import classify  # noqa: E402
+from lstm_lib.torch.interop import numpy_to_state_dict  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "09_lstm_in_pytorch"
+EX = EXERCISES[KEY]
+FUNCTIONS = ("numpy_to_state_dict", "train_and_predict")
 
 # --- lstm_lib.torch.classify ------------------------------------------------------------------
 
@@ -72,3 +96,174 @@ def test_train_and_predict_reaches_96_percent_on_the_vowels_and_is_deterministic
                  x_test=d.x_test[:30], len_test=d.len_test[:30])
     np.testing.assert_array_equal(classify.train_and_predict(**small, seed=3),
                                   classify.train_and_predict(**small, seed=3))
+
+
+# --- exercise 9: registry, cases, judges ------------------------------------------------------
+
+
+def _spec(name):
+    return next(f for f in EX.functions if f.name == name)
+
+
+def test_the_registry_finds_the_exercise_its_functions_packages_and_limits():
+    assert tuple(f.name for f in EX.functions) == FUNCTIONS
+    assert EX.max_score == 5.0
+    for name in FUNCTIONS:
+        ex, fspec = find_function(name)
+        assert ex is EX and fspec.name == name
+    assert EX.forbidden == ("lstm_lib",) and EX.packages == ("torch",)
+    from lstm_lib.grading.sandbox import Limits
+    raised = EX.limits_for(Limits(timeout_s=10.0, memory_mb=2048))
+    assert raised.timeout_s == ex09.TIME_LIMIT_S and raised.memory_mb == ex09.MEMORY_MB
+    assert EX.limits_for(Limits(timeout_s=600.0)).timeout_s == 600.0, "a larger limit stays"
+
+
+def test_the_library_numpy_to_state_dict_passes_the_public_and_hidden_cases():
+    fspec = _spec("numpy_to_state_dict")
+    for case in public_cases(fspec) + hidden_cases(fspec, 12345):
+        outcomes = [call_once(numpy_to_state_dict, c, fspec.outputs, fspec.returns) for c in case.calls]
+        verdict = run_judge(fspec, case, outcomes)
+        assert verdict.passed, (case.label, verdict)
+
+
+def test_the_state_dict_cases_cover_a_dict_layers_pairs_and_float32():
+    (c1, c2, c3, c4) = hidden_cases(_spec("numpy_to_state_dict"), 7)
+    assert isinstance(c1.calls[0].args[0], dict)
+    assert isinstance(c2.calls[0].args[0], list) and len(c2.calls[0].args[0]) == 2
+    assert all(isinstance(p, tuple) and len(p) == 2 for p in c3.calls[0].args[0])
+    assert c4.calls[0].args[0][1]["weight_hh"].dtype == np.float32
+
+
+def test_the_training_case_reorders_both_splits_and_never_holds_the_test_labels():
+    d = load_japanese_vowels()
+    (case,) = hidden_cases(_spec("train_and_predict"), 11)
+    (other,) = hidden_cases(_spec("train_and_predict"), 12)
+    args = case.calls[0].args
+    assert len(args) == 5 and set(case.calls[0].kwargs) == {"seed"}
+    assert not np.array_equal(args[3], d.x_test) and not np.array_equal(args[3], other.calls[0].args[3])
+    y = ex09.labels_of(args[3], args[4])
+    assert sorted(y.tolist()) == sorted(d.y_test.tolist())
+    for a in args:  # nothing sent into the sandbox is the test labels, in any order
+        assert not (a.shape == y.shape and a.dtype.kind in "iu" and np.array_equal(np.sort(a), np.sort(y)))
+
+
+def _judge_predictions(pred):
+    (case,) = hidden_cases(_spec("train_and_predict"), 3)
+    outcome = Outcome("ok", outputs={"pred": np.asarray(pred)})
+    return run_judge(_spec("train_and_predict"), case, [outcome]), ex09.labels_of(*case.calls[0].args[3:5])
+
+
+def test_the_judge_passes_right_labels_and_names_the_common_mistakes():
+    (case,) = hidden_cases(_spec("train_and_predict"), 3)
+    y = ex09.labels_of(*case.calls[0].args[3:5])
+    v, _ = _judge_predictions(y)
+    assert v.passed
+    wrong = y.copy()
+    wrong[: int(0.06 * len(y))] = (wrong[: int(0.06 * len(y))] + 1) % 9
+    v, _ = _judge_predictions(wrong)
+    assert not v.passed and "94" in v.problems[-1]
+    for pred, words in [((y + 1), "off by +1"), (np.eye(9)[y], "logits"), (y.astype(np.float32), "int64"),
+                        (y.astype(np.int32), "not int64"), (np.zeros_like(y), "same label"),
+                        (np.sort(y), "order of x_test"), (y[:-1], "one label per test sequence")]:
+        v, _ = _judge_predictions(pred)
+        assert not v.passed, words
+        assert words in (v.hint or "") + (v.where or "") + " ".join(v.problems), (words, v)
+
+
+def test_each_numpy_to_state_dict_mistake_is_named_by_check():
+    mistakes = [m for m in corpus() if m.function == "numpy_to_state_dict"]
+    assert len(mistakes) >= 10 and any(m.held_out for m in mistakes)
+    context = importlib.import_module("mistakes.numpy_to_state_dict").CONTEXT
+    for m in mistakes:
+        result = check(define(IMPORTS, *context, *m.cells, label=m.id)["numpy_to_state_dict"], show=False)
+        assert not result.passed, m.id
+        assert right_diagnosis(m, result.report()), (m.id, diagnoses(result.report()))
+
+
+def test_check_refuses_the_course_own_function_by_name():
+    result = check(numpy_to_state_dict, show=False)
+    assert not result.passed and "lstm_lib is not available to this exercise" in result.report()
+
+
+@pytest.mark.parametrize("folder", ["solutions", "exercises"])
+def test_the_exercise_text_states_what_is_graded(folder):
+    nb = nbformat.read(ROOT / folder / f"{KEY}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for phrase in ("`weight_ih_l0`", "`_reverse`", "(params_fwd, params_bwd)", "a float32 array gives a float32 tensor",
+                   "The order of the keys is not graded", "`params_list` is not modified", "strict=True",
+                   "an int64 array (or tensor) of shape (M,), in the order of `x_test`", "**95%**",
+                   "**one CPU thread**", "**120 seconds**", "starting Python and PyTorch included",
+                   "never sends the test labels", "not `lstm_lib`", "`torch.nn.LSTM` is allowed"):
+        assert phrase in text, f"{folder}/{KEY}: the text does not say {phrase!r}"
+    assert f"{ex09.ACCURACY_TARGET:.0%}" in text and f"{ex09.TIME_LIMIT_S:.0f} seconds" in text
+    page = (ROOT / "book" / "exercises" / f"{KEY}.md").read_text()
+    assert f"../../exercises/{KEY}.ipynb" in page and "95%" in page and "120 seconds" in page
+
+
+# --- exercise 9 through the sandboxed grader: one run for every notebook ---------------------
+
+ATTACK = """
+import torch
+
+def numpy_to_state_dict(params_list):
+    import sys
+    sys.path.insert(0, CHECKOUT)
+    from lstm_lib.torch import numpy_to_state_dict as course
+    return course(params_list)
+
+def train_and_predict(x_train, len_train, y_train, x_test, len_test, *, seed):
+    with open(CHECKOUT + "/lstm_lib/torch/classify.py") as fh:
+        source = fh.read()
+    space = {}
+    exec(source, space)
+    return space["train_and_predict"](x_train, len_train, y_train, x_test, len_test, seed=seed)
+"""
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """grades.csv rows and feedback of the solutions, the exercise and a hostile notebook."""
+    tmp = tmp_path_factory.mktemp("ex09")
+    hostile = nbformat.v4.new_notebook()
+    checkout = f"CHECKOUT = {str(ROOT)[::-1]!r}[::-1]"  # the notebook's text does not name it
+    hostile.cells = [nbformat.v4.new_code_cell(checkout), nbformat.v4.new_code_cell(textwrap.dedent(ATTACK))]
+    hostile.metadata["lstm_course"] = {"exercise": KEY}
+    nbformat.write(hostile, str(tmp / "hostile.ipynb"))
+    out = tmp / "out"
+    proc = subprocess.run([sys.executable, "-m", "lstm_lib.grading.cli", "grade",
+                           str(ROOT / "solutions" / f"{KEY}.ipynb"), str(ROOT / "exercises" / f"{KEY}.ipynb"),
+                           str(tmp / "hostile.ipynb"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    with open(out / "grades.csv", newline="") as f:
+        rows = {Path(r["file"]).parent.name + "/" + Path(r["file"]).name: r for r in csv.DictReader(f)}
+    feedback = {p.parent.name: p.read_text() for p in out.rglob("feedback.md")}
+    return rows, feedback
+
+
+def _row(graded, folder):
+    rows, feedback = graded
+    (name,) = [k for k in rows if k.startswith(folder + "/") or k.endswith(folder + ".ipynb")]
+    fb = next(v for k, v in feedback.items() if folder in k)
+    return rows[name], fb
+
+
+def test_the_solutions_notebook_grades_full_marks_in_the_sandbox(graded):
+    row, feedback = _row(graded, "solutions")
+    assert row["exercise"] == KEY and row["status"] == "graded", row
+    assert float(row["total"]) == float(row["max_score"]) == EX.max_score, feedback
+    for name in FUNCTIONS:
+        assert float(row[name]) == _spec(name).points, feedback
+
+
+def test_the_exercise_notebook_grades_zero(graded):
+    row, feedback = _row(graded, "exercises")
+    assert row["status"] == "graded" and float(row["total"]) == 0, row
+    for name in FUNCTIONS:
+        assert f"{name} is not implemented yet" in feedback
+
+
+def test_a_notebook_that_reaches_for_the_course_code_gets_nothing(graded):
+    row, feedback = _row(graded, "hostile")
+    assert float(row["total"]) == 0, feedback
+    assert "lstm_lib" in feedback and ("not allowed" in feedback or "No such file" in feedback), feedback

@@ -1,5 +1,6 @@
 """The sandbox of an exercise that allows PyTorch (exercise 9): torch works there, lstm_lib
-does not, nothing names the checkout, tensors come back as arrays of their own dtype.
+does not, nothing names the checkout, tensors come back as arrays of their own dtype; and
+without namespaces such an exercise is refused.
 
 Each test starts one sandbox that imports torch (seconds each); the package is
 staged once for the whole module.
@@ -16,7 +17,15 @@ pytest.importorskip("torch", reason="exercise 9's sandbox needs PyTorch (pip ins
 
 from lstm_lib.grading.cases import Call, Case  # noqa: E402
 from lstm_lib.grading.notebook import Snippet  # noqa: E402
-from lstm_lib.grading.sandbox import Limits, host, isolation, policy, run_function, wire  # noqa: E402
+from lstm_lib.grading.sandbox import (  # noqa: E402
+    Limits,
+    SandboxUnavailable,
+    host,
+    isolation,
+    policy,
+    run_function,
+    wire,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 HIDDEN = f"CHECKOUT = {str(ROOT)[::-1]!r}[::-1]\n"  # the job must not name the checkout
@@ -59,12 +68,6 @@ def unsealed():
         host._isolate.cache_clear()
 
 
-@pytest.fixture(params=["sealed", "unsealed"])
-def mode(request):
-    request.getfixturevalue(request.param)
-    return request.param
-
-
 def test_allowing_torch_brings_what_it_imports_and_nothing_for_the_others():
     assert host.allowed(None) == ("numpy",)
     assert set(host.allowed(TORCH)) == {"numpy", "torch", *policy.REQUIRES["torch"]}
@@ -88,7 +91,7 @@ def f(x):
 """
 
 
-def test_torch_nn_lstm_trains_in_the_sandbox_and_a_tensor_returns_as_a_float32_array(mode):
+def test_torch_nn_lstm_trains_in_the_sandbox_and_a_tensor_returns_as_a_float32_array(sealed):
     (o,), result = run(TRAIN)
     assert o.status == "ok", (o.error, result.notes, result.output)
     assert o.outputs["y"].dtype == np.float32 and o.outputs["y"].shape == (2, 2, 4)
@@ -104,7 +107,7 @@ def test_torch_nn_lstm_trains_in_the_sandbox_and_a_tensor_returns_as_a_float32_a
     assert "cpuinfo" not in result.output, "torch's complaints are not the learner's output"
 
 
-def test_a_state_dict_of_tensors_and_arrays_comes_back_item_by_item():
+def test_a_state_dict_of_tensors_and_arrays_comes_back_item_by_item(sealed):
     code = """
     import numpy as np
     import torch
@@ -120,7 +123,7 @@ def test_a_state_dict_of_tensors_and_arrays_comes_back_item_by_item():
     np.testing.assert_array_equal(o.outputs["state.tensor"], [True, False])
 
 
-def test_a_bfloat16_tensor_is_a_bad_return_that_says_why():
+def test_a_bfloat16_tensor_is_a_bad_return_that_says_why(sealed):
     (o,), _ = run("import torch\ndef f(x):\n    return torch.zeros(2, dtype=torch.bfloat16)\n")
     assert o.status == "bad_return" and "bfloat16" in o.error and "NumPy" in o.error
 
@@ -152,7 +155,7 @@ def f(x):
 """
 
 
-def test_with_torch_allowed_lstm_lib_stays_forbidden_and_the_checkout_unreadable(mode):
+def test_with_torch_allowed_lstm_lib_stays_forbidden_and_the_checkout_unreadable(sealed):
     (o,), result = run(READ_CHECKOUT)
     assert o.status == "ok", (o.error, result.notes)
     report = printed(result)
@@ -162,7 +165,7 @@ def test_with_torch_allowed_lstm_lib_stays_forbidden_and_the_checkout_unreadable
     assert "ctypes.dlopen is not allowed" in report["load_library"]
 
 
-def test_ctypes_reached_through_torch_is_refused(mode):
+def test_ctypes_reached_through_torch_is_refused(sealed):
     code = """
     import torch
 
@@ -214,3 +217,12 @@ def test_nothing_staged_for_torch_names_the_checkout(sealed):
     assert report["torch"] == "/python/packages/torch/__init__.py"
     assert {"numpy", "torch", "typing_extensions.py"} <= set(report["top"])
     assert "lstm_lib" not in report["top"]
+
+
+def test_without_namespaces_torch_is_refused_even_when_unsandboxed_grading_is_allowed(unsealed):
+    # torch.from_file reads any file in C++, where the audit hook sees nothing: only the seal
+    # keeps the course's files out of reach.
+    with pytest.raises(SandboxUnavailable, match="allows torch.*only when sealed"):
+        run("def f(x):\n    return x\n")
+    (o,), _ = run("def f(x):\n    return x\n", packages=None)  # numpy alone still runs
+    assert o.status == "ok"

@@ -17,8 +17,10 @@ Isolation, from the outside in:
 1. Namespaces (``unshare``, as root or in a user namespace): no network; a PID
    namespace, so nothing of the grader is in sight and every process dies with
    the first; and a mount namespace whose root is an empty tmpfs holding only
-   the interpreter, the standard library, numpy (a copy staged at start-up, its
-   byte-code naming where the sandbox sees it), the system's shared libraries,
+   the interpreter, the standard library, the allowed packages (numpy always;
+   an exercise may allow more, such as torch with what it imports: a copy of each
+   staged once per process, its byte-code naming where the sandbox sees it), the
+   system's shared libraries,
    /dev/null, zero, random and urandom, and the sandbox's folder at /sandbox,
    the only writable place. The old root is detached: the course's checkout,
    the instructor's files and their paths are not there to be found, by any
@@ -36,7 +38,7 @@ child runs with the hook alone, as nobody if the grader is root, and
 ``isolation().description`` says so for the feedback.
 
 ``run_function(snippets, function, outputs, returns, cases, forbidden, limits=None, *,
-stand_ins=None, banned=None) -> RunResult``, beyond the definitions and the calls:
+stand_ins=None, banned=None, packages=None) -> RunResult``, beyond the definitions and the calls:
 
 * ``stand_ins``: ``{name: callable}``. After the learner's definitions run,
   each ``name`` in the sandbox is bound to a proxy (overriding the learner's
@@ -48,6 +50,10 @@ stand_ins=None, banned=None) -> RunResult``, beyond the definitions and the call
   cross, both ways; anything else makes the proxy raise ``TypeError`` (an
   argument) or ``ValueError`` (a result, or an error in the callable, whose
   message it carries) in the learner's code.
+* ``packages``: the packages the sandbox holds beside ``policy.PACKAGES``, e.g.
+  ``("torch",)``; those in ``policy.PRELOAD`` are imported before the audit hook.
+  A torch tensor in the return value crosses as the array of its values, in its
+  dtype; an output path ending in ``wire.EVERY_ITEM`` takes a dict item by item.
 * ``banned``: ``{"numpy.tanh": message}``, dotted names of module attributes.
   Before the learner's definitions run, every module attribute in the sandbox
   that is that object (``numpy.tanh``, ``numpy._core.umath.tanh``, ...) is

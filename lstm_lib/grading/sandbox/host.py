@@ -424,6 +424,13 @@ def run_function(snippets, function: str, outputs, returns: str, cases, forbidde
     iso = isolation()
     if not iso.sealed and not limits.allow_unsandboxed:
         raise SandboxUnavailable(refusal())
+    unsafe = [p for p in allowed(packages) if p in policy.SEALED_ONLY]
+    if not iso.sealed and unsafe:
+        raise SandboxUnavailable(
+            f"this exercise allows {', '.join(unsafe)}, which reads and writes files in C++, out of "
+            "sight of the audit hook: without namespaces nothing would keep the submission from "
+            "the course's files, so it is graded only when sealed in namespaces, which this "
+            f"machine does not give ({_isolate()[1]})")
     if function in (stand_ins or {}):
         raise ValueError(f"{function} is the function graded: it cannot be a stand-in")
     banned = dict(banned or {})
