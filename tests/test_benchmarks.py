@@ -46,3 +46,11 @@ def test_gpu_check_without_a_gpu_runs_nothing_and_exits_0():
                          env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable})
     assert res.returncode == 0, res.stdout + res.stderr
     assert "no CUDA GPU visible to torch" in res.stdout and "==" not in res.stdout
+
+
+def test_gpu_check_parses_as_bash_including_the_steps_that_need_a_gpu():
+    script = SCRIPT.parent / "gpu_check.sh"
+    res = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    text = script.read_text()
+    assert "-m cuda" in text and "--gpu-ratio" in text and "09_lstm_in_pytorch.ipynb" in text
