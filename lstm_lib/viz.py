@@ -234,3 +234,72 @@ def draw_sequence_tasks(steps=4):
         ax.set_ylim(-0.4, 2.4)
         ax.axis("off")
     return fig
+
+
+def draw_bidirectional(length=4, T=6, ax=None):
+    """A bidirectional layer over one padded sequence: ``length`` real steps padded to ``T``.
+
+    The forward direction (middle row) runs over the real steps from the first
+    to the last, the backward direction (top row) from the last to the first;
+    both read the same inputs (bottom row). At a padded step (grey) neither
+    runs: the state is carried and the output is 0. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if not 1 <= length <= T:
+        raise ValueError(f"length must be in 1..T={T}, got {length}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=FIGSIZE, layout="constrained")
+    box = dict(boxstyle="round,pad=0.3", fc="white", ec="black")
+    pad_box = dict(boxstyle="round,pad=0.3", fc="0.85", ec="0.6")
+    arrow = dict(arrowstyle="->", color="black", lw=1.2)
+    back_arrow = dict(arrowstyle="->", color="C1", lw=1.2)
+    fwd_arrow = dict(arrowstyle="->", color="C0", lw=1.2)
+    for t in range(1, T + 1):
+        real = t <= length
+        ax.text(t, 0, f"$x_{t}$" if real else "0", ha="center", va="center", fontsize=12,
+                bbox=box if real else pad_box, color="black" if real else "0.4")
+        if not real:
+            ax.text(t, 1.5, "padding", ha="center", va="center", fontsize=9, color="0.4", rotation=90)
+            continue
+        ax.text(t, 1, rf"$\overrightarrow{{h}}_{t}$", ha="center", va="center", fontsize=12, bbox=box, color="C0")
+        ax.text(t, 2, rf"$\overleftarrow{{h}}_{t}$", ha="center", va="center", fontsize=12, bbox=box, color="C1")
+        ax.annotate("", (t, 0.75), (t, 0.25), arrowprops=arrow)  # x_t feeds both directions ...
+        ax.annotate("", (t + 0.3, 1.75), (t + 0.3, 0.25), arrowprops=dict(arrow, alpha=0.45))  # ... beside it
+        if t > 1:  # forward: h_{t-1} -> h_t
+            ax.annotate("", (t - 0.3, 1), (t - 0.7, 1), arrowprops=fwd_arrow)
+        if t < length:  # backward: h_{t+1} -> h_t
+            ax.annotate("", (t + 0.3, 2), (t + 0.7, 2), arrowprops=back_arrow)
+    ax.text(0.35, 1, "forward", ha="right", va="center", fontsize=10, color="C0")
+    ax.text(0.35, 2, "backward", ha="right", va="center", fontsize=10, color="C1")
+    ax.text(0.35, 0, "input", ha="right", va="center", fontsize=10)
+    ax.set_title(f"Both directions over {length} real steps padded to T = {T}", fontsize=11)
+    ax.set_xlim(-0.6, T + 0.6)
+    ax.set_ylim(-0.5, 2.5)
+    ax.axis("off")
+    return ax
+
+
+def plot_confusion(ax, true, pred, num_classes, *, labels=None):
+    """A confusion matrix on ``ax``: row = true class, column = predicted class, counts in the cells.
+
+    ``true`` and ``pred`` are (N,) class indices; returns the (C, C) matrix of counts.
+    """
+    true, pred = np.asarray(true), np.asarray(pred)
+    if true.shape != pred.shape or true.ndim != 1:
+        raise ValueError(f"true and pred must be (N,) arrays of the same shape, got {true.shape} and {pred.shape}")
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (true, pred), 1)
+    ax.imshow(counts, cmap="Blues")
+    for r in range(num_classes):
+        for c in range(num_classes):
+            if counts[r, c]:
+                ax.text(c, r, str(counts[r, c]), ha="center", va="center", fontsize=8,
+                        color="white" if counts[r, c] > counts.max() / 2 else "black")
+    ticks = np.arange(num_classes)
+    names = [str(k) for k in (labels if labels is not None else ticks)]
+    ax.set_xticks(ticks, names)
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    return counts
