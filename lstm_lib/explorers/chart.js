@@ -3,7 +3,14 @@
 // module, and the page runs the result as one ES module (anywidget's _esm).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const CHART = { width: 440, height: 280, left: 72, right: 12, top: 12, bottom: 46 };
+// Margins in pixels; the chart is drawn at the width it is shown at (see chartFrame),
+// so that its text keeps its size on a phone and on a desktop.
+const CHART = { left: 64, right: 12, top: 12, bottom: 44, minWidth: 260, maxWidth: 640, fallbackWidth: 440 };
+
+function chartSize(width) {
+  const w = Math.round(Math.min(CHART.maxWidth, Math.max(CHART.minWidth, width || CHART.fallbackWidth)));
+  return [w, Math.round(Math.min(330, Math.max(230, 0.62 * w)))];
+}
 let chartCount = 0;
 
 function svgElement(tag, attributes, parent) {
@@ -39,13 +46,18 @@ function decadeTicks(lo, hi, count) {
   return ticks;
 }
 
-// Draw the chart into `svg` (emptied first). spec: {x: {lo, hi, label}, y: {lo, hi, label, log},
+// Draw the chart into `svg` (emptied first), `width` pixels wide.
+// spec: {x: {lo, hi, label}, y: {lo, hi, label, log},
 // series: [{points: [[x, y], ...], color, dash, width, markers}], hlines: [{y, color, dash}]}.
 // With y.log, lo and hi are exponents of ten and the points' y values are plain numbers.
-function drawChart(svg, spec) {
-  const { width, height, left, right, top, bottom } = CHART;
+function drawChart(svg, spec, width) {
+  const { left, right, top, bottom } = CHART;
+  const [w, height] = chartSize(width);
+  width = w;
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("width", width);
+  svg.setAttribute("height", height);
   const x0 = left, x1 = width - right, y0 = height - bottom, y1 = top;
   const sx = (x) => x0 + ((x - spec.x.lo) / (spec.x.hi - spec.x.lo)) * (x1 - x0);
   const toY = (y) => (spec.y.log ? (y > 0 ? Math.log10(y) : -Infinity) : y);
@@ -58,7 +70,7 @@ function drawChart(svg, spec) {
   const axes = svgElement("g", { class: "lstm-chart-axes" }, svg);
   for (const tick of linearTicks(spec.x.lo, spec.x.hi, 6)) {
     svgElement("line", { x1: sx(tick.value), x2: sx(tick.value), y1: y0, y2: y1 }, grid);
-    const label = svgElement("text", { x: sx(tick.value), y: y0 + 17, "text-anchor": "middle" }, axes);
+    const label = svgElement("text", { x: sx(tick.value), y: y0 + 16, "text-anchor": "middle" }, axes);
     label.textContent = tick.label;
   }
   const yTicks = spec.y.log ? decadeTicks(spec.y.lo, spec.y.hi, 6) : linearTicks(spec.y.lo, spec.y.hi, 5);
@@ -67,7 +79,7 @@ function drawChart(svg, spec) {
     const label = svgElement("text", { x: x0 - 6, y: sy(tick.value) + 5, "text-anchor": "end" }, axes);
     if (spec.y.log) {
       label.textContent = "10";
-      const power = svgElement("tspan", { dy: -7, "font-size": "11" }, label);
+      const power = svgElement("tspan", { dy: -6, "font-size": "10" }, label);
       power.textContent = String(tick.exponent).replace("-", "\u2212");
     } else {
       label.textContent = tick.label.replace("-", "\u2212");
@@ -126,13 +138,35 @@ function drawLegend(legend, entries) {
   }
 }
 
-// The frame every explorer draws in: a caption, the chart and its legend.
-function chartFrame(el, description) {
+// The frame every explorer draws in: a caption, the chart and its legend. `draw(width)`
+// draws the chart at the width the frame has in the page, now and whenever that width
+// changes (a rotated phone, a resized window); the returned function stops that.
+function chartFrame(el, description, draw) {
   const root = htmlElement("figure", "lstm-explorer-figure", el);
   const caption = htmlElement("div", "lstm-explorer-caption", root);
   const svg = svgElement("svg", { class: "lstm-explorer-svg", role: "img", "aria-label": description }, root);
   const legend = htmlElement("div", "lstm-explorer-legend", root);
-  return { root, caption, svg, legend };
+  const frame = { root, caption, svg, legend, width: 0 };
+  frame.redraw = () => draw(frame.width || root.clientWidth);
+  let pending = 0;
+  const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => {
+    // Redrawn in the next frame, not inside the observer's callback: the new drawing
+    // changes the figure's height, which the observer would otherwise report as a loop.
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => {
+      const width = Math.round(root.clientWidth);
+      if (width > 0 && width !== frame.width) {
+        frame.width = width;
+        frame.redraw();
+      }
+    });
+  });
+  if (observer) observer.observe(root);
+  frame.stop = () => {
+    cancelAnimationFrame(pending);
+    if (observer) observer.disconnect();
+  };
+  return frame;
 }
 
 // A positive number in scientific notation, as HTML: 2.0×10<sup>−3</sup>.

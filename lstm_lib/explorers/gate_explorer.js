@@ -27,8 +27,7 @@ export function valueRange(c, h, fixed) {
 const COLORS = { c: "#1f77b4", h: "#ff7f0e", fixed: "#7f7f7f" };
 
 function render({ model, el }) {
-  const frame = chartFrame(el, "Cell state and hidden state over time for the gate values of the sliders");
-  const redraw = () => {
+  const draw = (width) => {
     const [f, i, g, o, c0] = ["f", "i", "g", "o", "c0"].map((name) => model.get(name));
     const steps = model.get("steps");
     const { c, h } = cellStates(f, i, g, o, c0, steps);
@@ -46,7 +45,7 @@ function render({ model, el }) {
         { points: c.map((v, t) => [t, v]), color: COLORS.c, markers: true, className: "lstm-cell-state" },
         { points: h.map((v, t) => [t, v]), color: COLORS.h, markers: true, className: "lstm-hidden-state" },
       ],
-    });
+    }, width);
     const legend = [
       { color: COLORS.c, label: "cell state <i>c</i><sub>t</sub>" },
       { color: COLORS.h, label: "hidden state <i>h</i><sub>t</sub> = <i>o</i> tanh(<i>c</i><sub>t</sub>)" },
@@ -56,10 +55,13 @@ function render({ model, el }) {
       : { color: "transparent", label: "<i>f</i> = 1: no fixed point, the cell keeps all it has" });
     drawLegend(frame.legend, legend);
   };
+  const frame = chartFrame(el, "Cell state and hidden state over time for the gate values of the sliders", draw);
+  const redraw = () => frame.redraw();
   const names = ["f", "i", "g", "o", "c0", "steps"];
   for (const name of names) model.on(`change:${name}`, redraw);
   redraw();
   return () => {
+    frame.stop();
     for (const name of names) model.off(`change:${name}`, redraw);
   };
 }

@@ -59,8 +59,7 @@ export const DECADES = [-20, 5];
 const COLORS = { cell: "#1f77b4", rnn: "#ff7f0e", linear: "#7f7f7f" };
 
 function render({ model, el }) {
-  const frame = chartFrame(el, "Gradient norms along an LSTM's cell state and through a plain RNN, by time step");
-  const redraw = () => {
+  const draw = (width) => {
     const f = model.get("f"), rho = model.get("rho");
     const drive = model.get("drive");
     const T = drive.length;
@@ -77,17 +76,20 @@ function render({ model, el }) {
         { points: points(rnn), color: COLORS.rnn, className: "lstm-rnn" },
         { points: points(cell), color: COLORS.cell, className: "lstm-cell-path" },
       ],
-    });
+    }, width);
     drawLegend(frame.legend, [
       { color: COLORS.cell, label: "LSTM cell path, |dL/d<i>c</i><sub>t</sub>| = <i>f</i><sup>T\u22121\u2212t</sup>" },
       { color: COLORS.rnn, label: "plain RNN, |dL/d<i>h</i><sub>t</sub>|: Jacobians diag(tanh\u2032) \u03c1<i>W</i>" },
       { color: COLORS.linear, dash: "5 4", label: "the matrix alone, |<i>v</i> (\u03c1<i>W</i>)<sup>T\u22121\u2212t</sup>|" },
     ]);
   };
+  const frame = chartFrame(el, "Gradient norms along an LSTM's cell state and through a plain RNN, by time step", draw);
+  const redraw = () => frame.redraw();
   const names = ["f", "rho", "recurrent", "drive", "v"];
   for (const name of names) model.on(`change:${name}`, redraw);
   redraw();
   return () => {
+    frame.stop();
     for (const name of names) model.off(`change:${name}`, redraw);
   };
 }
