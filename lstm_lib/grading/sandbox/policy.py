@@ -63,7 +63,9 @@ SEALED_ONLY = ("torch",)
 # Modules imported before the audit hook is installed, when their package is allowed:
 # torch loads its libraries with ctypes at import, which the hook refuses to the
 # learner's code (ctypes stays unusable after: its calls raise audit events the hook
-# denies). The learner's code imports them again for free.
+# denies); torch._dynamo, which the first backward pass imports, makes named tuples
+# with defaults (setting __defaults__, which the hook refuses). The learner's code
+# imports them again for free.
 PRELOAD = {
     "numpy": ("numpy", "numpy.linalg", "numpy.random"),
     "torch": ("torch", "torch.nn", "torch.nn.functional", "torch.nn.utils.rnn", "torch.optim",
