@@ -32,6 +32,30 @@ npm ci --prefer-offline --no-audit --no-fund --ignore-scripts --loglevel=error
 # 2. A clean build folder (the execution cache goes with it unless KEEP_CACHE=1).
 if [[ "${KEEP_CACHE:-0}" == 1 ]]; then
     rm -rf _build/html _build/jupyter_execute _build/.doctrees _build/widget_assets
+    # The explorers (lstm_lib/explorers.py and its JavaScript) travel in the widget state of the
+    # executed notebooks, and the cache knows only their code: when it changes, drop the
+    # cached runs of the notebooks that draw an explorer, so that they run again.
+    python - <<'PY'
+import hashlib
+import pathlib
+import re
+
+stamp = pathlib.Path("_build/.explorers-digest")
+files = [pathlib.Path("lstm_lib/explorers.py"), *sorted(pathlib.Path("lstm_lib/explorers").glob("*"))]
+digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in files)).hexdigest()
+cache_dir = pathlib.Path("_build/.jupyter_cache")
+if cache_dir.exists() and (not stamp.exists() or stamp.read_text() != digest):
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(cache_dir))
+    for record in cache.list_cache_records():
+        notebook = pathlib.Path(record.uri)
+        if notebook.exists() and re.search(r"_explorer\(", notebook.read_text(encoding="utf-8")):
+            print(f"build_book.sh: lstm_lib/explorers changed: {notebook.name} runs again")
+            cache.remove_cache(record.pk)
+stamp.parent.mkdir(exist_ok=True)
+stamp.write_text(digest)
+PY
 else
     rm -rf _build
 fi
