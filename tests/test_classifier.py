@@ -18,7 +18,7 @@ from lstm_lib.classifier import (
     validation_split,
 )
 from lstm_lib.data import lengths_to_mask
-from lstm_lib.numpy import SGD, Adam, grad_check, softmax_cross_entropy
+from lstm_lib.numpy import SGD, Adam, grad_check, lstm_stack_forward, softmax_cross_entropy
 
 LENGTHS = np.array([6, 3, 1, 5])
 
@@ -125,6 +125,35 @@ def test_padding_changes_nothing(pooling):
         assert np.allclose(alone, logits[b : b + 1], rtol=0, atol=1e-12)
     # Without the mask the padding is read as input, and the logits change.
     assert not np.allclose(classifier_forward(params, x, None, pooling=pooling)[0], logits, atol=1e-6)
+
+
+def test_pooling_reads_the_top_layers_states():
+    params = init_classifier(3, 4, 5, dense_size=6, rng=0)
+    x, mask, _ = _batch()
+    hs, _, _ = lstm_stack_forward(x, None, None, params["lstm"], mask=mask, bidirectional=True)
+    rows = np.arange(len(LENGTHS))
+    pooled = {
+        "mean": hs.sum(axis=1) / LENGTHS[:, None],
+        # the forward direction after the last real step, the backward one after step 0
+        "last": np.concatenate([hs[rows, LENGTHS - 1, :4], hs[:, 0, 4:]], axis=1),
+    }
+    for pooling, features in pooled.items():
+        z = np.maximum(features @ params["hidden"]["weight"].T + params["hidden"]["bias"], 0)
+        expected = z @ params["output"]["weight"].T + params["output"]["bias"]
+        logits = classifier_forward(params, x, mask, pooling=pooling)[0]
+        assert np.allclose(logits, expected, rtol=0, atol=1e-13), pooling
+
+
+def test_an_epoch_reports_the_loss_before_its_updates_on_every_real_step():
+    x, mask, y = _task(16)
+    x, mask = np.concatenate([x, np.zeros((16, 4, 2))], axis=1), np.pad(mask, ((0, 0), (0, 4)))  # extra padding
+    params = init_classifier(2, 4, 2, dense_size=4, rng=0)
+    before, _ = loss_and_grads(params, x, mask, y)
+    # One mini-batch of all 16 sequences: the epoch's loss is the loss before its only update.
+    _, history = train_classifier(params, SGD(params, lr=0.1), x, mask, y, x, mask, y, epochs=1, batch_size=16,
+                                  rng=0, progress=False)
+    assert np.isclose(history.train_loss[0], before, rtol=1e-12, atol=0)
+    assert history.val_loss[0] < before
 
 
 def test_mean_and_last_pooling_differ():
