@@ -272,3 +272,31 @@ def test_clear_errors():
         train_classifier(params, Adam(params), x, mask, y[:3], x, mask, y, epochs=1, progress=False)
     with pytest.raises(ValueError, match="y_val"):
         train_classifier(params, Adam(params), x, mask, y, x, mask, y.astype(float), epochs=1, progress=False)
+
+
+def test_chapter_figures_draw_the_confusion_matrix_and_both_directions():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lstm_lib import viz
+
+    fig, ax = plt.subplots()
+    try:
+        counts = viz.plot_confusion(ax, np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0]), 3)
+        assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]  # row: true class, column: predicted
+        assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+        with pytest.raises(ValueError, match="same shape"):
+            viz.plot_confusion(ax, np.zeros(3, int), np.zeros(4, int), 2)
+    finally:
+        plt.close(fig)
+    ax = viz.draw_bidirectional(length=3, T=5)
+    try:
+        texts = [t.get_text() for t in ax.texts]
+        assert sum(r"\overrightarrow" in t for t in texts) == sum(r"\overleftarrow" in t for t in texts) == 3
+        assert texts.count("padding") == 2 and "$x_3$" in texts and "$x_4$" not in texts
+    finally:
+        plt.close(ax.figure)
+    with pytest.raises(ValueError, match="length must be in 1..T=5"):
+        viz.draw_bidirectional(length=6, T=5)
