@@ -4,11 +4,15 @@ with no kernel behind the page, no error in it, and no sideways scrolling on a p
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 from test_book import _open_offline, browser, built_html, site  # noqa: F401  (fixtures)
+
+from lstm_lib import explorers
 
 # Widgets render after the page's "load" (RequireJS, then the embed manager, then
 # anywidget imports the explorer's module): about 2 s here, far more on a loaded machine.
@@ -17,6 +21,7 @@ RENDER_TIMEOUT_MS = 30_000
 EXPLORERS = {
     "gate": {
         "page": "book/02_gates_and_memory_cell.html",
+        "module": explorers.GATE_MODULE,
         "sliders": ["forget f", "input i", "candidate g", "output o", "start c₀"],
         # the slider typed into, its new value, and the path it must change
         "type": ("forget f", "0.25", ".lstm-cell-state", "f = 0.25"),
@@ -24,11 +29,31 @@ EXPLORERS = {
     },
     "gradient-flow": {
         "page": "book/06_backpropagation_through_time.html",
+        "module": explorers.FLOW_MODULE,
         "sliders": ["forget f", "spectral radius ρ"],
         "type": ("forget f", "0.90", ".lstm-cell-path", "f = 0.90"),
         "drag": ("spectral radius ρ", ".lstm-rnn"),
     },
 }
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_built_page_embeds_the_current_explorer_and_serves_anywidget_itself(built_html, name):  # noqa: F811
+    """The page holds the widget state, with the explorer's module as it is in lstm_lib
+    now (a cached run of the chapter with an older module would fail here), and
+    anywidget's front end is served by the site, from the package that ran the chapter."""
+    html = (built_html / EXPLORERS[name]["page"]).read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', html, re.S)
+    assert found, "the page embeds no widget state"
+    models = json.loads(found.group(1))["state"].values()
+    figures = [m["state"] for m in models if m["model_module"] == "anywidget"]
+    assert len(figures) == 1, f"expected one explorer on the page, found {len(figures)}"
+    assert figures[0]["_esm"] == explorers.esm_source(EXPLORERS[name]["module"]), (
+        "the page embeds an older explorer: build again (build_book.sh runs the chapter again)")
+    assert sum(m["model_name"] == "LinkModel" for m in models) == len(EXPLORERS[name]["sliders"])
+    anywidget_js = built_html / "widgets" / "anywidget.js"
+    assert anywidget_js.exists() and 'define(["@jupyter-widgets/base"]' in anywidget_js.read_text(encoding="utf-8")
+    assert "anywidget:" in (built_html / "widgets" / "require-config.js").read_text(encoding="utf-8")
 
 
 def _slider(page, description: str):
