@@ -185,6 +185,7 @@ class GradientFlowExplorer(anywidget.AnyWidget):
 
 
 def _slider(value, low, high, description, *, step=0.01, label_width="7em"):
+    """A slider that updates its figure while it is dragged (the figure computes in the page)."""
     if not low <= value <= high:
         raise ValueError(f"{description}: the starting value must be in [{low}, {high}], got {value}")
     return widgets.FloatSlider(
