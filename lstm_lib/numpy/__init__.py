@@ -43,6 +43,7 @@ from .sequences import (
     masked_mean_pool_backward,
 )
 from .stack import StackCache, lstm_stack_backward, lstm_stack_forward
+from .variants import VARIANTS, variant_cell_forward
 
 __all__ = [
     "sigmoid", "tanh", "relu", "relu_forward", "relu_backward",
@@ -59,5 +60,6 @@ __all__ = [
     "masked_lstm_forward", "masked_lstm_backward", "MaskedLSTMCache",
     "bilstm_forward", "bilstm_backward", "BiLSTMCache",
     "masked_mean_pool", "masked_mean_pool_backward", "classifier_loss",
+    "VARIANTS", "variant_cell_forward",
     "fast",
 ]
