@@ -91,7 +91,7 @@ def reference(name: str):
     ``loss_and_grads``), else ``lstm_lib.numpy.optim``'s (``adam_step``), else that of
     the PyTorch modules (``numpy_to_state_dict``, ``train_and_predict``)."""
     for module in ("lstm_lib.numpy", "lstm_lib.data", "lstm_lib.train", "lstm_lib.numpy.optim",
-                   "lstm_lib.torch.interop", "lstm_lib.torch.classify", "lstm_lib.baselines"):
+                   "lstm_lib.torch.interop", "lstm_lib.torch.classify", "lstm_lib.baselines", "lstm_lib.classics"):
         found = getattr(importlib.import_module(module), name, None)
         if found is not None:
             return found
