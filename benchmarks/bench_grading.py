@@ -54,8 +54,7 @@ def class_sizes(n: int) -> dict:
     """About 10% each of blank, broken and hostile; the rest correct and partly wrong, half each."""
     tenth = max(1, round(n / 10)) if n >= 5 else 0
     rest = n - 3 * tenth
-    return {"correct": rest - rest // 2, "partly wrong": rest // 2, "blank": tenth,
-            "broken": tenth, "hostile": tenth}
+    return {"correct": rest - rest // 2, "partly wrong": rest // 2, "blank": tenth, "broken": tenth, "hostile": tenth}
 
 
 def _regions(nb) -> list:
@@ -85,8 +84,8 @@ def _replace_region(nb, region, body: str, *, keep_solution: bool = False):
     k, begin, end, indent, _ = region
     lines = nb.cells[k].source.split("\n")
     new = [indent + line if line else line for line in body.strip("\n").split("\n")]
-    kept = lines[begin + 1:end] if keep_solution else []
-    nb.cells[k].source = "\n".join(lines[:begin] + new + kept + lines[end + 1:])
+    kept = lines[begin + 1 : end] if keep_solution else []
+    nb.cells[k].source = "\n".join(lines[:begin] + new + kept + lines[end + 1 :])
     return nb
 
 
@@ -180,10 +179,15 @@ def make_class(folder: Path, n: int, *, seed: int = 0, escape_dir: Path | None =
         elif kind == "broken":
             variant = BROKEN[j % len(BROKEN)]
             text = solution.read_text(encoding="utf-8")
-            path.write_text({"invalid JSON": '{"cells": [{"cell_type": "code", source: oops}]}',
-                             "truncated": text[: rng.randrange(len(text) // 4, 3 * len(text) // 4)],
-                             "not a notebook": "def sigmoid(x):\n    return x\n",
-                             "empty": ""}[variant], encoding="utf-8")
+            path.write_text(
+                {
+                    "invalid JSON": '{"cells": [{"cell_type": "code", source: oops}]}',
+                    "truncated": text[: rng.randrange(len(text) // 4, 3 * len(text) // 4)],
+                    "not a notebook": "def sigmoid(x):\n    return x\n",
+                    "empty": "",
+                }[variant],
+                encoding="utf-8",
+            )
         else:
             variant = HOSTILE[j % len(HOSTILE)]
             marker = escape_dir / f"{ESCAPE_PREFIX}{i:04d}.txt"
@@ -194,8 +198,21 @@ def make_class(folder: Path, n: int, *, seed: int = 0, escape_dir: Path | None =
 
 def grade_class(folder: Path, out: Path, *, jobs: int, timeout: float, seed: int = 1) -> tuple:
     """Run `lstm-course grade` on the folder; (seconds, completed process)."""
-    cmd = [sys.executable, "-m", "lstm_lib.grading.cli", "grade", str(folder), "--out", str(out),
-           "--jobs", str(jobs), "--timeout", str(timeout), "--seed", str(seed)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lstm_lib.grading.cli",
+        "grade",
+        str(folder),
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+        "--timeout",
+        str(timeout),
+        "--seed",
+        str(seed),
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     return time.perf_counter() - t0, proc
@@ -232,8 +249,7 @@ def check_class(folder: Path, out: Path, manifest: dict, escape_dir: Path) -> tu
             continue
         total, best = float(row["total"]), float(row["max_score"] or 0)
         graded = row["status"] == "graded"
-        what = f"{name} ({kind}{': ' + variant if variant else ''}) scored {total:g} / {best:g}, " \
-               f"status {row['status']}"
+        what = f"{name} ({kind}{': ' + variant if variant else ''}) scored {total:g} / {best:g}, status {row['status']}"
         if kind == "correct" and not (graded and best > 0 and total == best):
             problems.append(what)
         elif kind == "partly wrong" and not (graded and total < best):
@@ -252,11 +268,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=300, help="class size (default 300)")
     parser.add_argument("--jobs", type=int, default=2, help="lstm-course grade --jobs (default 2)")
-    parser.add_argument("--timeout", type=float, default=10.0,
-                        help="lstm-course grade --timeout, seconds per function (default 10)")
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="lstm-course grade --timeout, seconds per function (default 10)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated class")
-    parser.add_argument("--keep", type=Path, default=None,
-                        help="write the class and the results here (default: a temporary folder)")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="write the class and the results here (default: a temporary folder)"
+    )
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
@@ -275,10 +293,14 @@ def main(argv=None) -> int:
             print(f"lstm-course grade failed (exit {proc.returncode}):\n{proc.stderr}", file=sys.stderr)
             return 1
         problems, observations, rows = check_class(folder, out, manifest, escape)
-        print(f"graded {len(manifest)} notebooks in {seconds:.1f} s with --jobs {args.jobs}: "
-              f"{len(manifest) / seconds * 60:.1f} notebooks per minute")
-        print(f"grades.csv: {len(rows)} rows; results.json: "
-              f"{sum((out / n / 'results.json').is_file() for n in output_names(find_submissions([folder])[0]))}")
+        print(
+            f"graded {len(manifest)} notebooks in {seconds:.1f} s with --jobs {args.jobs}: "
+            f"{len(manifest) / seconds * 60:.1f} notebooks per minute"
+        )
+        print(
+            f"grades.csv: {len(rows)} rows; results.json: "
+            f"{sum((out / n / 'results.json').is_file() for n in output_names(find_submissions([folder])[0]))}"
+        )
         by_kind = defaultdict(list)
         for name, (kind, _) in manifest.items():
             if name in rows:
@@ -289,11 +311,12 @@ def main(argv=None) -> int:
             if scores:
                 frac = sum(t / m if m else 0 for t, m, _ in scores) / len(scores)
                 statuses = Counter(s for *_, s in scores)
-                print(f"  {kind:13s} {len(scores):4d}  mean {100 * frac:5.1f}% of the marks  "
-                      + ", ".join(f"{c} {s}" for s, c in sorted(statuses.items())))
+                print(
+                    f"  {kind:13s} {len(scores):4d}  mean {100 * frac:5.1f}% of the marks  "
+                    + ", ".join(f"{c} {s}" for s, c in sorted(statuses.items()))
+                )
         if observations:
-            print(f"{len(observations)} partly wrong notebook(s) lost every mark:", *observations[:20],
-                  sep="\n  ")
+            print(f"{len(observations)} partly wrong notebook(s) lost every mark:", *observations[:20], sep="\n  ")
         if problems:
             print(f"{len(problems)} problem(s):", *problems[:50], sep="\n  ", file=sys.stderr)
             return 1

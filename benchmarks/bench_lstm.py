@@ -83,10 +83,12 @@ def gpu_ratio(repeats: int, target: float) -> int:
     both = measure({name: r.forward_backward for name, r in runners.items()}, rounds=repeats)
     ratio = both["lstm_lib.torch"] / both["nn.LSTM"]
     verdict = "met" if ratio <= target else "MISSED"
-    print(f"GPU ratio on {torch.cuda.get_device_name()}: lstm_lib.torch {both['lstm_lib.torch'] * 1e3:.2f} ms / "
-          f"cuDNN nn.LSTM {both['nn.LSTM'] * 1e3:.2f} ms = {ratio:.2f} "
-          f"(B={B} T={T} D={D} H={H}, forward+backward, float32, median of {repeats}; "
-          f"target <= {target:g}: {verdict})")
+    print(
+        f"GPU ratio on {torch.cuda.get_device_name()}: lstm_lib.torch {both['lstm_lib.torch'] * 1e3:.2f} ms / "
+        f"cuDNN nn.LSTM {both['nn.LSTM'] * 1e3:.2f} ms = {ratio:.2f} "
+        f"(B={B} T={T} D={D} H={H}, forward+backward, float32, median of {repeats}; "
+        f"target <= {target:g}: {verdict})"
+    )
     return 0 if ratio <= target else 1
 
 
@@ -94,10 +96,17 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--quick", action="store_true", help="3 repeats, for a smoke test")
-    ap.add_argument("--shapes", nargs="+", metavar="BxTxDxH",
-                    help="shapes to measure instead of " + " ".join("x".join(map(str, s)) for s in SHAPES))
-    ap.add_argument("--gpu-ratio", action="store_true",
-                    help="only the CUDA ratio lstm_lib.torch / nn.LSTM at " + "x".join(map(str, GPU_SHAPE)))
+    ap.add_argument(
+        "--shapes",
+        nargs="+",
+        metavar="BxTxDxH",
+        help="shapes to measure instead of " + " ".join("x".join(map(str, s)) for s in SHAPES),
+    )
+    ap.add_argument(
+        "--gpu-ratio",
+        action="store_true",
+        help="only the CUDA ratio lstm_lib.torch / nn.LSTM at " + "x".join(map(str, GPU_SHAPE)),
+    )
     ap.add_argument("--target", type=float, default=2.0, help="the ratio --gpu-ratio must not exceed (default 2)")
     args = ap.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
@@ -111,8 +120,10 @@ def main(argv=None):
         shapes = None
     if shapes is None or any(len(s) != 4 or min(s) < 1 for s in shapes):
         ap.error("--shapes takes B x T x D x H with positive integers, e.g. 64x100x32x128")
-    print("ratio = time / torch.nn.LSTM's time in the same run (< 1: faster than nn.LSTM); float32; "
-          f"median of {repeats} interleaved rounds")
+    print(
+        "ratio = time / torch.nn.LSTM's time in the same run (< 1: faster than nn.LSTM); float32; "
+        f"median of {repeats} interleaved rounds"
+    )
     report("CPU, one thread (the figures to compare)", run("cpu", 1, repeats, shapes))
     report("CPU, two threads (swing with host load)", run("cpu", 2, repeats, shapes))
     if _torch_available():

@@ -94,8 +94,10 @@ def main(argv=None):
         for shape in args.shapes:
             ref, fst, ratios = measure(shape, args.rounds, args.seed)
             label = " x ".join(str(v) for v in shape)
-            print(f"{label:>18s} {ref * 1e3:13.2f} {fst * 1e3:9.2f} {statistics.median(ratios):13.2f} "
-                  f"({min(ratios):6.2f} .. {max(ratios):5.2f})")
+            print(
+                f"{label:>18s} {ref * 1e3:13.2f} {fst * 1e3:9.2f} {statistics.median(ratios):13.2f} "
+                f"({min(ratios):6.2f} .. {max(ratios):5.2f})"
+            )
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ POOLINGS = ("mean", "last")
 # Features: standardised on the training split's real steps only
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FeatureScaler:
     """Per-feature standardisation of padded sequences, fitted on real steps only.
@@ -74,8 +75,10 @@ class FeatureScaler:
         """(x - mean) / std at the real steps, 0 at the padded ones; (N, T, D)."""
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 3 or x.shape[2] != self.mean.shape[0]:
-            raise ValueError(f"x must have shape (N, T, D) with D={self.mean.shape[0]} (the features the "
-                             f"scaler was fitted on), got shape {x.shape}")
+            raise ValueError(
+                f"x must have shape (N, T, D) with D={self.mean.shape[0]} (the features the "
+                f"scaler was fitted on), got shape {x.shape}"
+            )
         m = check_mask(mask, x.shape[0], x.shape[1], x.dtype)
         return (x - self.mean) / self.std * m[:, :, None]
 
@@ -88,16 +91,18 @@ def validation_split(labels, per_class, *, rng=None):
     """
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be a 1-d array of integer classes, got dtype {labels.dtype} "
-                         f"and shape {labels.shape}")
+        raise ValueError(
+            f"labels must be a 1-d array of integer classes, got dtype {labels.dtype} and shape {labels.shape}"
+        )
     per_class = _positive_int("per_class", per_class)
     gen = _rng(rng)
     val = []
     for c in np.unique(labels):
         members = np.flatnonzero(labels == c)
         if len(members) <= per_class:
-            raise ValueError(f"class {c} has {len(members)} sequences; holding out {per_class} "
-                             "would leave none to train on")
+            raise ValueError(
+                f"class {c} has {len(members)} sequences; holding out {per_class} would leave none to train on"
+            )
         val.extend(gen.choice(members, size=per_class, replace=False))
     val = np.sort(np.asarray(val, dtype=np.int64))
     return np.setdiff1d(np.arange(len(labels)), val), val
@@ -107,8 +112,19 @@ def validation_split(labels, per_class, *, rng=None):
 # The model
 # ---------------------------------------------------------------------------
 
-def init_classifier(input_size, hidden_size, num_classes, *, num_layers=2, bidirectional=True, dense_size=32,
-                    rng=None, dtype=np.float64, forget_bias=1.0):
+
+def init_classifier(
+    input_size,
+    hidden_size,
+    num_classes,
+    *,
+    num_layers=2,
+    bidirectional=True,
+    dense_size=32,
+    rng=None,
+    dtype=np.float64,
+    forget_bias=1.0,
+):
     """Parameters of the classifier: ``{"lstm": [...], "hidden": {...}, "output": {...}}``.
 
     ``"lstm"`` is ``init_lstm_stack_params``'s list (of ``(params_fwd, params_bwd)``
@@ -120,8 +136,9 @@ def init_classifier(input_size, hidden_size, num_classes, *, num_layers=2, bidir
     C = _positive_int("num_classes", num_classes)
     F = 2 * H if bidirectional else H
     return {
-        "lstm": init_lstm_stack_params(input_size, H, num_layers, bidirectional=bidirectional, rng=gen,
-                                       dtype=dtype, forget_bias=forget_bias),
+        "lstm": init_lstm_stack_params(
+            input_size, H, num_layers, bidirectional=bidirectional, rng=gen, dtype=dtype, forget_bias=forget_bias
+        ),
         "hidden": init_dense_params(F, _positive_int("dense_size", dense_size), rng=gen, dtype=dtype),
         "output": init_dense_params(dense_size, C, rng=gen, dtype=dtype),
     }
@@ -129,8 +146,10 @@ def init_classifier(input_size, hidden_size, num_classes, *, num_layers=2, bidir
 
 def _is_bidirectional(lstm_params):
     if not isinstance(lstm_params, (list, tuple)) or not lstm_params:
-        raise ValueError("params['lstm'] must be a non-empty list of layers (from init_classifier), "
-                         f"got {type(lstm_params).__name__}")
+        raise ValueError(
+            "params['lstm'] must be a non-empty list of layers (from init_classifier), "
+            f"got {type(lstm_params).__name__}"
+        )
     return isinstance(lstm_params[0], (list, tuple))
 
 
@@ -172,8 +191,16 @@ def classifier_forward(params, x, mask=None, *, pooling="mean", dropout=0.0, rng
         raise ValueError(f"every sequence needs at least one real step; mask has none for sequences {empty}")
 
     hs, (h_n, _), stack_cache = lstm_stack_forward(
-        x, None, None, params["lstm"], mask=m, bidirectional=bidirectional,
-        dropout=dropout, rng=rng if dropout else None, fast=fast)
+        x,
+        None,
+        None,
+        params["lstm"],
+        mask=m,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        rng=rng if dropout else None,
+        fast=fast,
+    )
     if pooling == "mean":
         pooled = masked_mean_pool(hs, m)
     else:  # the top layer's final states: forward after the last real step, backward after step 0
@@ -181,16 +208,18 @@ def classifier_forward(params, x, mask=None, *, pooling="mean", dropout=0.0, rng
     a, hidden_cache = dense_forward(pooled, params["hidden"])
     z, relu_cache = relu_forward(a)
     logits, output_cache = dense_forward(z, params["output"])
-    cache = ClassifierCache(stack_cache, m, pooling, bidirectional, h_n.shape[0],
-                            hidden_cache, relu_cache, output_cache)
+    cache = ClassifierCache(
+        stack_cache, m, pooling, bidirectional, h_n.shape[0], hidden_cache, relu_cache, output_cache
+    )
     return logits, cache
 
 
 def classifier_backward(dlogits, cache: ClassifierCache):
     """Gradients of the loss for every parameter, in the structure of ``params``, from dlogits (B, C)."""
     if not isinstance(cache, ClassifierCache):
-        raise ValueError(f"cache must be the ClassifierCache returned by classifier_forward, "
-                         f"got {type(cache).__name__}")
+        raise ValueError(
+            f"cache must be the ClassifierCache returned by classifier_forward, got {type(cache).__name__}"
+        )
     dz, output_grads = dense_backward(dlogits, cache.output)
     da = relu_backward(dz, cache.relu)
     dpooled, hidden_grads = dense_backward(da, cache.hidden)
@@ -200,7 +229,7 @@ def classifier_backward(dlogits, cache: ClassifierCache):
         B, F = dpooled.shape
         dh_n = np.zeros((cache.num_states, B, F // 2 if cache.bidirectional else F), dpooled.dtype)
         if cache.bidirectional:
-            dh_n[-2], dh_n[-1] = dpooled[:, : F // 2], dpooled[:, F // 2:]
+            dh_n[-2], dh_n[-1] = dpooled[:, : F // 2], dpooled[:, F // 2 :]
         else:
             dh_n[-1] = dpooled
         dhs = None
@@ -236,6 +265,7 @@ def evaluate(params, x, mask, y, *, pooling="mean", fast=True):
 # Training
 # ---------------------------------------------------------------------------
 
+
 @dataclass
 class ClassifierHistory:
     """What ``train_classifier`` measured: one entry per epoch run."""
@@ -258,14 +288,33 @@ def _check_split(name, x, mask, y):
         raise ValueError(f"x_{name} must have shape (N, T, D) (3 dimensions), got shape {x.shape}")
     y = np.asarray(y)
     if y.shape != (x.shape[0],) or y.dtype.kind not in "iu":
-        raise ValueError(f"y_{name} must be (N,) integer class indices with N={x.shape[0]}, "
-                         f"got dtype {y.dtype} and shape {y.shape}")
+        raise ValueError(
+            f"y_{name} must be (N,) integer class indices with N={x.shape[0]}, got dtype {y.dtype} and shape {y.shape}"
+        )
     return x, check_mask(mask, x.shape[0], x.shape[1], np.float64), y
 
 
-def train_classifier(params, optimizer, x_train, mask_train, y_train, x_val, mask_val, y_val, *, epochs,
-                     batch_size=32, max_norm=1.0, patience=None, pooling="mean", dropout=0.0, noise=0.0,
-                     rng=None, fast=True, progress=True):
+def train_classifier(
+    params,
+    optimizer,
+    x_train,
+    mask_train,
+    y_train,
+    x_val,
+    mask_val,
+    y_val,
+    *,
+    epochs,
+    batch_size=32,
+    max_norm=1.0,
+    patience=None,
+    pooling="mean",
+    dropout=0.0,
+    noise=0.0,
+    rng=None,
+    fast=True,
+    progress=True,
+):
     """Fit ``params`` (from ``init_classifier``) to the training sequences; keep the best on validation.
 
     Args:
@@ -308,8 +357,9 @@ def train_classifier(params, optimizer, x_train, mask_train, y_train, x_val, mas
             x, mask = x_train[idx, :T], mask_train[idx, :T]
             if noise:  # a fresh small perturbation of every real step, every time a sequence is seen
                 x = x + noise * gen.standard_normal(x.shape) * mask[:, :, None]
-            loss, grads = loss_and_grads(params, x, mask, y_train[idx],
-                                         pooling=pooling, dropout=dropout, rng=gen, fast=fast)
+            loss, grads = loss_and_grads(
+                params, x, mask, y_train[idx], pooling=pooling, dropout=dropout, rng=gen, fast=fast
+            )
             if max_norm is not None:
                 largest = max(largest, clip_grad_norm(grads, max_norm))
             optimizer.step(grads)

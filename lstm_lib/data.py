@@ -67,8 +67,7 @@ def windows_between(series, window, start, stop, horizon=1):
     """
     first = start - window - horizon + 1
     if first < 0 or stop > len(series) or stop <= start:
-        raise ValueError(f"targets {start}..{stop - 1} need values from index {first} on, "
-                         f"in a series of {len(series)}")
+        raise ValueError(f"targets {start}..{stop - 1} need values from index {first} on, in a series of {len(series)}")
     return make_windows(series[first:stop], window, horizon)
 
 
@@ -114,8 +113,9 @@ def lengths_to_mask(lengths, T=None):
     """
     lengths = np.asarray(lengths)
     if lengths.ndim != 1 or lengths.dtype.kind not in "iu":
-        raise ValueError(f"lengths must be a 1-d array of integers, got dtype {lengths.dtype} "
-                         f"and shape {lengths.shape}")
+        raise ValueError(
+            f"lengths must be a 1-d array of integers, got dtype {lengths.dtype} and shape {lengths.shape}"
+        )
     T = int(lengths.max(initial=0)) if T is None else int(T)
     if lengths.size and (lengths.min() < 0 or lengths.max() > T):
         raise ValueError(f"lengths must lie in 0..T={T}, got {lengths.min()}..{lengths.max()}")

@@ -60,6 +60,7 @@ def esm_source(module: str) -> str:
 
 # --- What the front ends compute, in NumPy -------------------------------------------
 
+
 def cell_and_hidden(f, i, g, o, *, c0=0.0, steps=30):
     """c_t and h_t of one unit whose gates hold constant values, t = 0 .. steps.
 
@@ -122,11 +123,12 @@ def gradient_flow(f, rho, recurrent, drive, v):
     recurrent, drive, v = (np.asarray(a, dtype=np.float64) for a in (recurrent, drive, v))
     T, H = drive.shape
     if recurrent.shape != (H, H) or v.shape != (H,):
-        raise ValueError(f"recurrent must be (H, H) and v (H,) with H = {H} (drive is {drive.shape}), "
-                         f"got {recurrent.shape} and {v.shape}")
+        raise ValueError(
+            f"recurrent must be (H, H) and v (H,) with H = {H} (drive is {drive.shape}), "
+            f"got {recurrent.shape} and {v.shape}"
+        )
     # The drive is the input term already: an identity input matrix and no biases.
-    params = {"weight_ih": np.eye(H), "weight_hh": rho * recurrent,
-              "bias_ih": np.zeros(H), "bias_hh": np.zeros(H)}
+    params = {"weight_ih": np.eye(H), "weight_hh": rho * recurrent, "bias_ih": np.zeros(H), "bias_hh": np.zeros(H)}
     _, _, cache = rnn_forward(drive[None], None, params)
     rnn = np.empty(T)
     dh = v[None]
@@ -140,6 +142,7 @@ def gradient_flow(f, rho, recurrent, drive, v):
 
 
 # --- The widgets ----------------------------------------------------------------
+
 
 class GateExplorer(anywidget.AnyWidget):
     """c_t and h_t of one unit whose gates f, i, g, o hold constant values, from c_0 = c0."""
@@ -179,8 +182,9 @@ class GradientFlowExplorer(anywidget.AnyWidget):
         if not value:
             raise traitlets.TraitError(f"{name} must not be empty (see gradient_flow_data)")
         if name != "v" and len({len(row) for row in value}) != 1:
-            raise traitlets.TraitError(f"{name} must be a list of rows of equal length, "
-                                       f"got lengths {sorted({len(row) for row in value})}")
+            raise traitlets.TraitError(
+                f"{name} must be a list of rows of equal length, got lengths {sorted({len(row) for row in value})}"
+            )
         return value
 
 
@@ -189,8 +193,13 @@ def _slider(value, low, high, description, *, step=0.01, label_width="7em"):
     if not low <= value <= high:
         raise ValueError(f"{description}: the starting value must be in [{low}, {high}], got {value}")
     return widgets.FloatSlider(
-        value=value, min=low, max=high, step=step, description=description,
-        continuous_update=True, readout_format=".2f",
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        description=description,
+        continuous_update=True,
+        readout_format=".2f",
         style={"description_width": label_width},
         layout=widgets.Layout(width="100%", max_width="380px", min_width="0"),
     )
@@ -201,8 +210,10 @@ def _layout(sliders, figure):
     or the book's column, where the figure is drawn at its full width)."""
     controls = widgets.VBox(sliders, layout=widgets.Layout(flex="1 1 280px", max_width="380px", min_width="0"))
     figure.layout = widgets.Layout(flex="1 1 440px", min_width="0", max_width="640px")
-    box = widgets.Box([controls, figure], layout=widgets.Layout(
-        display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"))
+    box = widgets.Box(
+        [controls, figure],
+        layout=widgets.Layout(display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"),
+    )
     box.add_class("lstm-explorer")
     return box
 
@@ -248,7 +259,8 @@ def gradient_flow_explorer(*, f=0.98, rho=0.6, steps=60, hidden_size=16, seed=0)
         "rho": _slider(rho, 0.1, 2.0, "spectral radius ρ", label_width="9em"),
     }
     figure = GradientFlowExplorer(
-        f=f, rho=rho, recurrent=data["recurrent"].tolist(), drive=data["drive"].tolist(), v=data["v"].tolist())
+        f=f, rho=rho, recurrent=data["recurrent"].tolist(), drive=data["drive"].tolist(), v=data["v"].tolist()
+    )
     return _link(sliders, figure)
 
 

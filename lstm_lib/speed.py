@@ -177,8 +177,7 @@ def _torch_runner(module, x):
     return Runner(forward, forward_backward)
 
 
-def lstm_runners(B: int, T: int, D: int, H: int, *, device="cpu", dtype="float32", seed: int = 0,
-                 include=None) -> dict:
+def lstm_runners(B: int, T: int, D: int, H: int, *, device="cpu", dtype="float32", seed: int = 0, include=None) -> dict:
     """Every implementation of one LSTM layer, ready to time on the same problem.
 
     Args:
@@ -226,8 +225,10 @@ def lstm_runners(B: int, T: int, D: int, H: int, *, device="cpu", dtype="float32
     runners = {}
     if "lstm_lib.numpy (reference)" in wanted or "lstm_lib.numpy.fast" in wanted:
         dhs = np.ones((B, T, H), dtype_name)  # d(sum of all h_t) / d(h_t)
-        pairs = {"lstm_lib.numpy (reference)": (lstm_forward, lstm_backward),
-                 "lstm_lib.numpy.fast": (_fast.lstm_forward, _fast.lstm_backward)}
+        pairs = {
+            "lstm_lib.numpy (reference)": (lstm_forward, lstm_backward),
+            "lstm_lib.numpy.fast": (_fast.lstm_forward, _fast.lstm_backward),
+        }
         for name, (fwd, bwd) in pairs.items():
             if name in wanted:
                 runners[name] = _numpy_runner(fwd, bwd, x, params, dhs)

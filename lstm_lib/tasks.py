@@ -118,8 +118,13 @@ def temporal_order(n, *, length=(100, 110), t1=(10, 20), t2=(50, 60), rng=None) 
 
 REBER_SYMBOLS = ("B", "T", "P", "S", "X", "V", "E")
 # The Reber grammar's graph: node -> ((symbol, next node), (symbol, next node)); node 5 ends with E.
-_REBER = {0: (("T", 1), ("P", 2)), 1: (("S", 1), ("X", 3)), 2: (("T", 2), ("V", 4)),
-          3: (("X", 2), ("S", 5)), 4: (("P", 3), ("V", 5))}
+_REBER = {
+    0: (("T", 1), ("P", 2)),
+    1: (("S", 1), ("X", 3)),
+    2: (("T", 2), ("V", 4)),
+    3: (("X", 2), ("S", 5)),
+    4: (("P", 3), ("V", 5)),
+}
 
 
 def _reber_string(rng) -> tuple[list[str], list[set[str]]]:
@@ -188,7 +193,14 @@ def reber_stream(n_strings, *, rng=None) -> ReberStream:
 
 
 __all__ = [
-    "SequenceTask", "ADDING_TOLERANCE", "adding_problem",
-    "TEMPORAL_SYMBOLS", "TEMPORAL_CLASSES", "temporal_order",
-    "REBER_SYMBOLS", "embedded_reber_strings", "ReberStream", "reber_stream",
+    "SequenceTask",
+    "ADDING_TOLERANCE",
+    "adding_problem",
+    "TEMPORAL_SYMBOLS",
+    "TEMPORAL_CLASSES",
+    "temporal_order",
+    "REBER_SYMBOLS",
+    "embedded_reber_strings",
+    "ReberStream",
+    "reber_stream",
 ]

@@ -89,8 +89,22 @@ class History:
         return self.val_loss[self.best_epoch]
 
 
-def train(params, optimizer, x_train, y_train, x_val, y_val, *, epochs, batch_size=32, max_norm=1.0,
-          patience=None, rng=None, fast=True, progress=True):
+def train(
+    params,
+    optimizer,
+    x_train,
+    y_train,
+    x_val,
+    y_val,
+    *,
+    epochs,
+    batch_size=32,
+    max_norm=1.0,
+    patience=None,
+    rng=None,
+    fast=True,
+    progress=True,
+):
     """Fit ``params`` (from ``init_model``) to the training windows; keep the best on validation.
 
     Args:

@@ -96,17 +96,36 @@ def plot_shapes(ax, stages):
         xs = [0.5] if len(row) == 1 else list(np.linspace(0.25, 0.75, len(row)))
         for (op, name, shape, symbols), x in zip(row, xs, strict=True):
             dims = ", ".join(str(s) for s in shape)
-            ax.text(x, y, f"{name}   {symbols} = ({dims})", ha="center", va="center",
-                    fontsize=9, bbox=box, transform=ax.transAxes)
+            ax.text(
+                x,
+                y,
+                f"{name}   {symbols} = ({dims})",
+                ha="center",
+                va="center",
+                fontsize=9,
+                bbox=box,
+                transform=ax.transAxes,
+            )
             if k:
                 y_prev = ys[k - 1]
-                ax.annotate("", xy=(x, y + 0.045), xytext=(0.5, y_prev - 0.045),
-                            xycoords="axes fraction",
-                            arrowprops=dict(arrowstyle="->", color="black", lw=1.2))
+                ax.annotate(
+                    "",
+                    xy=(x, y + 0.045),
+                    xytext=(0.5, y_prev - 0.045),
+                    xycoords="axes fraction",
+                    arrowprops=dict(arrowstyle="->", color="black", lw=1.2),
+                )
                 side = x < 0.5
-                ax.text(x + (0.5 - x) * 0.5 + (-0.03 if side else 0.03), (y + y_prev) / 2, op,
-                        ha="right" if side else "left", va="center", fontsize=8,
-                        style="italic", transform=ax.transAxes)
+                ax.text(
+                    x + (0.5 - x) * 0.5 + (-0.03 if side else 0.03),
+                    (y + y_prev) / 2,
+                    op,
+                    ha="right" if side else "left",
+                    va="center",
+                    fontsize=8,
+                    style="italic",
+                    transform=ax.transAxes,
+                )
     ax.set_axis_off()
     return ax
 
@@ -135,19 +154,37 @@ def draw_lstm_cell(ax=None):
         """A polyline through ``points``, with an arrowhead at its end."""
         for k, (start, end) in enumerate(zip(points[:-1], points[1:], strict=True)):
             last = k == len(points) - 2
-            ax.add_patch(FancyArrowPatch(
-                start, end, arrowstyle="-|>" if (last and head) else "-", mutation_scale=12,
-                color=color, linewidth=1.6, shrinkA=0, shrinkB=0, zorder=1))
+            ax.add_patch(
+                FancyArrowPatch(
+                    start,
+                    end,
+                    arrowstyle="-|>" if (last and head) else "-",
+                    mutation_scale=12,
+                    color=color,
+                    linewidth=1.6,
+                    shrinkA=0,
+                    shrinkB=0,
+                    zorder=1,
+                )
+            )
 
     def box(x, y, text, width=1.05, height=0.8):
-        ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
-                                    boxstyle="round,pad=0.04", facecolor=gate,
-                                    edgecolor="black", linewidth=1.2, zorder=2))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - width / 2, y - height / 2),
+                width,
+                height,
+                boxstyle="round,pad=0.04",
+                facecolor=gate,
+                edgecolor="black",
+                linewidth=1.2,
+                zorder=2,
+            )
+        )
         ax.text(x, y, text, ha="center", va="center", fontsize=14, zorder=3)
 
     def op(x, y, text, r=0.28):
-        ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor="black", linewidth=1.2,
-                            zorder=2))
+        ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor="black", linewidth=1.2, zorder=2))
         ax.text(x, y, text, ha="center", va="center", fontsize=15, zorder=3)
 
     # Where things sit: the cell state runs along y = 5, the gates at y = 2.3.
@@ -157,9 +194,19 @@ def draw_lstm_cell(ax=None):
     r = 0.28
 
     # The cell's outline.
-    ax.add_patch(FancyBboxPatch((1.3, 0.35), 8.0, 5.45, boxstyle="round,pad=0.1",
-                                facecolor="none", edgecolor="grey", linewidth=1,
-                                linestyle="--", zorder=0))
+    ax.add_patch(
+        FancyBboxPatch(
+            (1.3, 0.35),
+            8.0,
+            5.45,
+            boxstyle="round,pad=0.1",
+            facecolor="none",
+            edgecolor="grey",
+            linewidth=1,
+            linestyle="--",
+            zorder=0,
+        )
+    )
 
     # The memory path: c_{t-1} -> x f -> + i g -> c_t.
     arrow([(0.55, top), (xf - r, top)], memory)
@@ -167,8 +214,7 @@ def draw_lstm_cell(ax=None):
     arrow([(x_plus + r, top), (9.55, top)], memory)
     ax.text(0.5, top, "$c_{t-1}$", ha="right", va="center", fontsize=15, color=memory)
     ax.text(9.6, top, "$c_t$", ha="left", va="center", fontsize=15, color=memory)
-    ax.text(3.75, top + 0.45, "memory: cell state", ha="center", va="bottom", fontsize=11,
-            color=memory)
+    ax.text(3.75, top + 0.45, "memory: cell state", ha="center", va="bottom", fontsize=11, color=memory)
     op(xf, top, r"$\times$")
     op(x_plus, top, "$+$")
 
@@ -178,8 +224,12 @@ def draw_lstm_cell(ax=None):
     arrow([(1.8, -0.3), (1.8, bus_y - 0.08)], "black")
     ax.text(1.95, -0.2, "$x_t$", ha="left", va="center", fontsize=15)
     ax.plot([1.8], [bus_y], "o", color="black", markersize=5, zorder=3)
-    for x, func, name in ((xf, r"$\sigma$", "$f_t$"), (xi, r"$\sigma$", "$i_t$"),
-                          (xg, r"$\tanh$", "$g_t$"), (xo, r"$\sigma$", "$o_t$")):
+    for x, func, name in (
+        (xf, r"$\sigma$", "$f_t$"),
+        (xi, r"$\sigma$", "$i_t$"),
+        (xg, r"$\tanh$", "$g_t$"),
+        (xo, r"$\sigma$", "$o_t$"),
+    ):
         arrow([(x, bus_y), (x, gates_y - 0.45)])
         box(x, gates_y, func)
         ax.text(x - 0.6, gates_y + 0.75, name, ha="right", va="center", fontsize=14)
@@ -191,8 +241,7 @@ def draw_lstm_cell(ax=None):
     arrow([(xg, gates_y + 0.45), (xg, y_mul), (x_plus + r, y_mul)])
     op(x_plus, y_mul, r"$\times$")
     arrow([(x_plus, y_mul + r), (x_plus, top - r)])
-    ax.text(x_plus + 0.35, (y_mul + top) / 2, r"$i_t g_t$", ha="left", va="center",
-            fontsize=13)
+    ax.text(x_plus + 0.35, (y_mul + top) / 2, r"$i_t g_t$", ha="left", va="center", fontsize=13)
 
     # The output: h_t = o_t * tanh(c_t).
     arrow([(x_out, top), (x_out, 3.95 + 0.4)], memory)
@@ -202,8 +251,7 @@ def draw_lstm_cell(ax=None):
     op(x_out, gates_y, r"$\times$")
     arrow([(x_out, gates_y - r), (x_out, bus_y - 0.35), (9.55, bus_y - 0.35)], hidden)
     ax.text(9.6, bus_y - 0.35, "$h_t$", ha="left", va="center", fontsize=15, color=hidden)
-    ax.text(x_out, -0.15, r"output: $h_t = o_t \tanh(c_t)$", ha="center", va="center",
-            fontsize=11, color=hidden)
+    ax.text(x_out, -0.15, r"output: $h_t = o_t \tanh(c_t)$", ha="center", va="center", fontsize=11, color=hidden)
     return ax
 
 
@@ -217,8 +265,10 @@ def draw_sequence_tasks(steps=4):
     out_box = dict(boxstyle="round,pad=0.3", facecolor="#fdf0e6", edgecolor="#c0692b")
     arrow = dict(arrowstyle="->", color="black", lw=1.2)
     fig, axes = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained")
-    panels = ((axes[0], {steps}, "many-to-one: one answer at the end"),
-              (axes[1], set(range(1, steps + 1)), "many-to-many: an answer at every step"))
+    panels = (
+        (axes[0], {steps}, "many-to-one: one answer at the end"),
+        (axes[1], set(range(1, steps + 1)), "many-to-many: an answer at every step"),
+    )
     for ax, outputs, title in panels:
         for t in range(1, steps + 1):
             ax.text(t, 0, f"$x_{t}$", ha="center", va="center", fontsize=13)
@@ -257,8 +307,16 @@ def draw_bidirectional(length=4, T=6, ax=None):
     fwd_arrow = dict(arrowstyle="->", color="C0", lw=1.2)
     for t in range(1, T + 1):
         real = t <= length
-        ax.text(t, 0, f"$x_{t}$" if real else "0", ha="center", va="center", fontsize=12,
-                bbox=box if real else pad_box, color="black" if real else "0.4")
+        ax.text(
+            t,
+            0,
+            f"$x_{t}$" if real else "0",
+            ha="center",
+            va="center",
+            fontsize=12,
+            bbox=box if real else pad_box,
+            color="black" if real else "0.4",
+        )
         if not real:
             ax.text(t, 1.5, "padding", ha="center", va="center", fontsize=9, color="0.4", rotation=90)
             continue
@@ -294,8 +352,15 @@ def plot_confusion(ax, true, pred, num_classes, *, labels=None):
     for r in range(num_classes):
         for c in range(num_classes):
             if counts[r, c]:
-                ax.text(c, r, str(counts[r, c]), ha="center", va="center", fontsize=8,
-                        color="white" if counts[r, c] > counts.max() / 2 else "black")
+                ax.text(
+                    c,
+                    r,
+                    str(counts[r, c]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if counts[r, c] > counts.max() / 2 else "black",
+                )
     ticks = np.arange(num_classes)
     names = [str(k) for k in (labels if labels is not None else ticks)]
     ax.set_xticks(ticks, names)

@@ -47,8 +47,7 @@ def read(root: Path = ROOT) -> tuple[str, str]:
 
 
 def notebooks(root: Path = ROOT) -> list[Path]:
-    return sorted(p for d in NOTEBOOK_DIRS for p in (root / d).rglob("*.ipynb")
-                  if ".ipynb_checkpoints" not in p.parts)
+    return sorted(p for d in NOTEBOOK_DIRS for p in (root / d).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
 def stray(root: Path = ROOT) -> dict[str, list[str]]:

@@ -41,8 +41,7 @@ def test_exercises_are_exactly_what_assign_makes_of_solutions(tmp_path):
     assert actual == expected, f"exercises/ holds {actual}, solutions/ makes {expected}: {REGENERATE}"
     for path in written:
         assert (EXERCISES / path.name).read_bytes() == path.read_bytes(), (
-            f"exercises/{path.name} differs from what assign makes of solutions/{path.name}: "
-            f"{REGENERATE}"
+            f"exercises/{path.name} differs from what assign makes of solutions/{path.name}: {REGENERATE}"
         )
 
 
@@ -174,8 +173,9 @@ def test_assign_marks_each_notebook_with_its_stem(tmp_path):
 def test_assign_writes_nothing_when_a_notebook_is_broken(tmp_path):
     source = tmp_path / "solutions"
     source.mkdir()
-    nbformat.write(_notebook_with("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
-                   source / "01_good.ipynb")
+    nbformat.write(
+        _notebook_with("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"), source / "01_good.ipynb"
+    )
     nbformat.write(_notebook_with("### BEGIN SOLUTION\nx = 1"), source / "02_bad.ipynb")
     with pytest.raises(AssignError, match="02_bad"):
         assign(source, tmp_path / "exercises")
@@ -186,8 +186,9 @@ def _run_assign(source, dest, *, in_process=True):
     """``lstm-course assign``: in this process (fast), or as a command (the real thing)."""
     argv = ["assign", "--source", str(source), "--dest", str(dest)]
     if not in_process:
-        return subprocess.run([sys.executable, "-m", "lstm_lib.grading.cli", *argv],
-                              capture_output=True, text=True, timeout=120, cwd=ROOT)
+        return subprocess.run(
+            [sys.executable, "-m", "lstm_lib.grading.cli", *argv], capture_output=True, text=True, timeout=120, cwd=ROOT
+        )
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
@@ -211,17 +212,29 @@ GOOD = _notebook_with("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### E
 @pytest.mark.parametrize(
     "files, culprit, problem",
     [
-        ({"01_good.ipynb": GOOD, "02_open.ipynb": _notebook_with("def f():\n    ### BEGIN SOLUTION\n    x = 1")},
-         "02_open.ipynb", "cell 0, line 2: ### BEGIN SOLUTION is never closed"),
-        ({"03_stray.ipynb": _notebook_with("x = 1\n### END SOLUTION")},
-         "03_stray.ipynb", "line 2: ### END SOLUTION without a ### BEGIN SOLUTION"),
-        ({"04_nested.ipynb": _notebook_with("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION")},
-         "04_nested.ipynb", "inside another solution region"),
+        (
+            {"01_good.ipynb": GOOD, "02_open.ipynb": _notebook_with("def f():\n    ### BEGIN SOLUTION\n    x = 1")},
+            "02_open.ipynb",
+            "cell 0, line 2: ### BEGIN SOLUTION is never closed",
+        ),
+        (
+            {"03_stray.ipynb": _notebook_with("x = 1\n### END SOLUTION")},
+            "03_stray.ipynb",
+            "line 2: ### END SOLUTION without a ### BEGIN SOLUTION",
+        ),
+        (
+            {"04_nested.ipynb": _notebook_with("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION")},
+            "04_nested.ipynb",
+            "inside another solution region",
+        ),
         ({"05_json.ipynb": '{"cells": [', "06_fine.ipynb": GOOD}, "05_json.ipynb", "not valid JSON"),
         ({"07_empty.ipynb": ""}, "07_empty.ipynb", "empty"),
         ({"08_list.ipynb": "[1, 2]"}, "08_list.ipynb", "not a Jupyter notebook"),
-        ({"09_bad.ipynb": '{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, '
-                          '"nbformat_minor": 5}'}, "09_bad.ipynb", "not a valid notebook"),
+        (
+            {"09_bad.ipynb": '{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'},
+            "09_bad.ipynb",
+            "not a valid notebook",
+        ),
     ],
     ids=["unclosed", "stray-end", "nested", "invalid-json", "empty", "not-a-notebook", "invalid-cell"],
 )
@@ -237,8 +250,9 @@ def test_assign_reports_a_broken_solution_in_one_line_with_exit_code_2(tmp_path,
     assert not (tmp_path / "exercises").exists(), "nothing is written when a solution is broken"
 
 
-@pytest.mark.parametrize("case", ["missing-source", "source-is-a-file", "no-notebooks", "dest-is-a-file",
-                                  "dest-is-source"])
+@pytest.mark.parametrize(
+    "case", ["missing-source", "source-is-a-file", "no-notebooks", "dest-is-a-file", "dest-is-source"]
+)
 def test_assign_reports_a_missing_or_wrong_folder_in_one_line_with_exit_code_2(tmp_path, case):
     source, dest = tmp_path / "solutions", tmp_path / "exercises"
     if case != "missing-source":
@@ -254,9 +268,13 @@ def test_assign_reports_a_missing_or_wrong_folder_in_one_line_with_exit_code_2(t
         dest = source
     proc = _run_assign(source, dest)
     named = dest if case.startswith("dest") else source
-    expected = {"missing-source": "no such folder", "source-is-a-file": "not a folder",
-                "no-notebooks": "no notebooks", "dest-is-a-file": "exists and is not a folder",
-                "dest-is-source": "the exercises would overwrite the solutions"}[case]
+    expected = {
+        "missing-source": "no such folder",
+        "source-is-a-file": "not a folder",
+        "no-notebooks": "no notebooks",
+        "dest-is-a-file": "exists and is not a folder",
+        "dest-is-source": "the exercises would overwrite the solutions",
+    }[case]
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip() == proc.stderr.strip().split("\n")[0]
     assert proc.stderr.startswith(f"lstm-course assign: {named}: {expected}"), proc.stderr
@@ -281,8 +299,17 @@ def test_assign_check_names_a_stale_or_extra_exercise_and_writes_nothing(tmp_pat
 
     dest = tmp_path / "exercises"
     assign(SOLUTIONS, dest)
-    cmd = [sys.executable, "-m", "lstm_lib.grading.cli", "assign", "--check",
-           "--source", str(SOLUTIONS), "--dest", str(dest)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lstm_lib.grading.cli",
+        "assign",
+        "--check",
+        "--source",
+        str(SOLUTIONS),
+        "--dest",
+        str(dest),
+    ]
     ok = subprocess.run(cmd, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     stale = sorted(dest.glob("*.ipynb"))[0]

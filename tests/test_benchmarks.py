@@ -13,8 +13,13 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_lstm.py"
 def test_benchmark_prints_a_ratio_against_nn_lstm_for_each_implementation():
     pytest.importorskip("torch", reason="the benchmark's reference is torch.nn.LSTM")
     pytest.importorskip("threadpoolctl", reason="the benchmark holds BLAS to one thread with threadpoolctl")
-    out = subprocess.run([sys.executable, str(SCRIPT), "--repeats", "1", "--shapes", "2x3x2x4", "1x5x1x2"],
-                         capture_output=True, text=True, timeout=300, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--repeats", "1", "--shapes", "2x3x2x4", "1x5x1x2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
     assert "one thread" in out and "two threads" in out
     rows = re.findall(r"^  (\S.*?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", out, re.M)
     names = {r[0] for r in rows}
@@ -42,8 +47,13 @@ def test_gpu_check_without_a_gpu_runs_nothing_and_exits_0():
     if torch.cuda.is_available():
         pytest.skip("a GPU is here: the script would run the whole check")
     script = SCRIPT.parent / "gpu_check.sh"
-    res = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=120,
-                         env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable})
+    res = subprocess.run(
+        ["bash", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable},
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     assert "no CUDA GPU visible to torch" in res.stdout and "==" not in res.stdout
 

@@ -20,8 +20,9 @@ HTML = ROOT / "_build" / "html"
 CHAPTERS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
 # Advanced chapters, after the core ones: no exercise notebook of their own.
 ADVANCED = [BOOK / "fast_numpy_lstm.ipynb"]
-NOTEBOOKS = sorted([*BOOK.rglob("*.ipynb"), *(ROOT / "solutions").glob("*.ipynb"),
-                    *(ROOT / "exercises").glob("*.ipynb")])
+NOTEBOOKS = sorted(
+    [*BOOK.rglob("*.ipynb"), *(ROOT / "solutions").glob("*.ipynb"), *(ROOT / "exercises").glob("*.ipynb")]
+)
 REQUIRE_BROWSER = os.environ.get("LSTM_COURSE_REQUIRE_BROWSER") == "1"
 
 
@@ -43,8 +44,9 @@ def test_there_are_chapters_and_notebooks():
 def test_notebook_is_stored_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    dirty = [k for k, c in enumerate(nb.cells)
-             if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    dirty = [
+        k for k, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count is not None)
+    ]
     assert not dirty, f"{_rel(path)}: cells {dirty} have stored outputs; clear them before committing"
     assert "widgets" not in nb.metadata, f"{_rel(path)}: stored widget state; clear outputs"
 
@@ -63,9 +65,11 @@ def test_toc_lists_every_page_of_the_book_and_nothing_else():
     toc = _yaml("_toc.yml")
     listed = [toc["root"], *_toc_files(toc.get("parts")), *_toc_files(toc.get("chapters"))]
     assert len(listed) == len(set(listed)), f"a page is listed twice: {listed}"
-    pages = {_rel(p.with_suffix("")) for p in BOOK.rglob("*")
-             if p.suffix in (".md", ".ipynb") and "_static" not in p.parts
-             and ".ipynb_checkpoints" not in p.parts}
+    pages = {
+        _rel(p.with_suffix(""))
+        for p in BOOK.rglob("*")
+        if p.suffix in (".md", ".ipynb") and "_static" not in p.parts and ".ipynb_checkpoints" not in p.parts
+    }
     assert pages - set(listed) == set(), "pages missing from _toc.yml"
     missing = [f for f in listed if not any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb"))]
     assert not missing, f"_toc.yml lists pages that do not exist: {missing}"
@@ -141,6 +145,7 @@ def test_chapter_figures_label_their_axes(chapter):
 
 # --- The built book ----------------------------------------------------------------
 
+
 def _skip_or_fail(reason: str):
     if REQUIRE_BROWSER:
         pytest.fail(f"{reason} (LSTM_COURSE_REQUIRE_BROWSER=1)")
@@ -173,8 +178,7 @@ def site(built_html):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(built_html)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(built_html)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -198,9 +202,17 @@ def browser():
     except ImportError:
         _skip_or_fail("playwright is not installed (the dev extra)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -231,8 +243,7 @@ def test_built_chapter_shows_typeset_math_and_widgets_offline(browser, site, wid
     chapter = "book/02_gates_and_memory_cell.html"
     context, page, off_site, errors = _open_offline(browser, f"{site}/{chapter}", site, width)
     try:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                               timeout=20_000)
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
         page.evaluate("() => MathJax.startup.promise")
         math = page.evaluate("""() => {
             const all = [...document.querySelectorAll('article .math')];

@@ -49,7 +49,8 @@ def test_built_page_embeds_the_current_explorer_and_serves_anywidget_itself(buil
     figures = [m["state"] for m in models if m["model_module"] == "anywidget"]
     assert len(figures) == 1, f"expected one explorer on the page, found {len(figures)}"
     assert figures[0]["_esm"] == explorers.esm_source(EXPLORERS[name]["module"]), (
-        "the page embeds an older explorer: build again (build_book.sh runs the chapter again)")
+        "the page embeds an older explorer: build again (build_book.sh runs the chapter again)"
+    )
     assert sum(m["model_name"] == "LinkModel" for m in models) == len(EXPLORERS[name]["sliders"])
     anywidget_js = built_html / "widgets" / "anywidget.js"
     assert anywidget_js.exists() and 'define(["@jupyter-widgets/base"]' in anywidget_js.read_text(encoding="utf-8")
@@ -108,7 +109,9 @@ def test_explorer_redraws_in_the_static_page_when_a_slider_moves(browser, site, 
         _type_value(page, described, value)
         page.wait_for_function(
             "([sel, before]) => document.querySelector('.lstm-explorer-svg path' + sel).getAttribute('d') !== before",
-            arg=[selector, before], timeout=5_000)
+            arg=[selector, before],
+            timeout=5_000,
+        )
         assert shown in _caption(page), f"the caption does not show the new value: {_caption(page)!r}"
         assert _slider(page, described).locator(".widget-readout").inner_text().strip() == value
 
@@ -118,7 +121,9 @@ def test_explorer_redraws_in_the_static_page_when_a_slider_moves(browser, site, 
         _drag(page, dragged, 0.95)
         page.wait_for_function(
             "([sel, before]) => document.querySelector('.lstm-explorer-svg path' + sel).getAttribute('d') !== before",
-            arg=[selector, before], timeout=5_000)
+            arg=[selector, before],
+            timeout=5_000,
+        )
         assert _slider(page, dragged).locator(".widget-readout").inner_text() != readout
 
         # Fits the screen: no sideways scrolling, the figure no wider than the window and

@@ -41,8 +41,9 @@ def test_reference_backward_accepts_a_cache_that_crossed_the_wire():
     for w, g in zip(want[:3], got[:3], strict=True):
         np.testing.assert_array_equal(w, g)
     step = _crossed(cache.steps[2])
-    np.testing.assert_array_equal(lstm_cell_backward(dhs[:, 2], None, step)[0],
-                                  lstm_cell_backward(dhs[:, 2], None, cache.steps[2])[0])
+    np.testing.assert_array_equal(
+        lstm_cell_backward(dhs[:, 2], None, step)[0], lstm_cell_backward(dhs[:, 2], None, cache.steps[2])[0]
+    )
 
 
 def test_reference_backward_still_refuses_another_tuple():
@@ -68,9 +69,17 @@ def test_a_cache_argument_keeps_its_fields_when_copied():
 def test_the_exercise_text_states_what_is_graded(folder):
     nb = nbformat.read(ROOT / folder / f"{KEY}.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    for phrase in ("`dx` (B, D)", "`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`",
-                   "a float32 cache gives float32 gradients", "None means zero",
-                   "from the last step to the first", "`dx` (B, T, D)", "summed over the steps",
-                   "the course's `lstm_cell_backward` stands in", "\\max(|a|, |b|, 10^{-12})",
-                   "returned as one float", "leaves its inputs unchanged"):
+    for phrase in (
+        "`dx` (B, D)",
+        "`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`",
+        "a float32 cache gives float32 gradients",
+        "None means zero",
+        "from the last step to the first",
+        "`dx` (B, T, D)",
+        "summed over the steps",
+        "the course's `lstm_cell_backward` stands in",
+        "\\max(|a|, |b|, 10^{-12})",
+        "returned as one float",
+        "leaves its inputs unchanged",
+    ):
         assert phrase in text, f"{folder}/{KEY}: the text does not say {phrase!r}"

@@ -36,8 +36,7 @@ def _stable_sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-def make_cell(order="ifgo", acts=None, bias_ih=True, bias_hh=True, h_from="c", c_rule="full",
-              swap=False):
+def make_cell(order="ifgo", acts=None, bias_ih=True, bias_hh=True, h_from="c", c_rule="full", swap=False):
     """A cell forward pass with one deliberate mistake (or none)."""
     s, t = _stable_sigmoid, np.tanh
     acts = acts or {"i": s, "f": s, "g": t, "o": s}
@@ -91,10 +90,11 @@ def test_check_passes_a_learner_cell_written_from_the_equations():
     [
         ({"order": "fig o".replace(" ", "")}, "order f, i, g, o"),
         ({"order": "ifog"}, "order i, f, o, g"),
-        ({"acts": {"i": np.tanh, "f": _stable_sigmoid, "g": np.tanh, "o": _stable_sigmoid}},
-         "input gate i uses tanh"),
-        ({"acts": {"i": _stable_sigmoid, "f": _stable_sigmoid, "g": _stable_sigmoid,
-                   "o": _stable_sigmoid}}, "candidate g uses sigmoid"),
+        ({"acts": {"i": np.tanh, "f": _stable_sigmoid, "g": np.tanh, "o": _stable_sigmoid}}, "input gate i uses tanh"),
+        (
+            {"acts": {"i": _stable_sigmoid, "f": _stable_sigmoid, "g": _stable_sigmoid, "o": _stable_sigmoid}},
+            "candidate g uses sigmoid",
+        ),
         ({"bias_hh": False}, "bias_hh is missing"),
         ({"bias_ih": False}, "bias_ih is missing"),
         ({"h_from": "c_prev"}, "h uses the old cell state"),
@@ -156,13 +156,15 @@ def test_check_names_tanh_argument_error():
 
 
 def test_check_init_names_missing_rng_and_misplaced_forget_bias():
-    def init_lstm_params(input_size, hidden_size, *, rng=None, dtype=np.float64,
-                         forget_bias=1.0):
+    def init_lstm_params(input_size, hidden_size, *, rng=None, dtype=np.float64, forget_bias=1.0):
         gen = np.random.default_rng()
         k, H = 1 / np.sqrt(hidden_size), hidden_size
-        p = {"weight_ih": gen.uniform(-k, k, (4 * H, input_size)),
-             "weight_hh": gen.uniform(-k, k, (4 * H, H)),
-             "bias_ih": gen.uniform(-k, k, 4 * H), "bias_hh": gen.uniform(-k, k, 4 * H)}
+        p = {
+            "weight_ih": gen.uniform(-k, k, (4 * H, input_size)),
+            "weight_hh": gen.uniform(-k, k, (4 * H, H)),
+            "bias_ih": gen.uniform(-k, k, 4 * H),
+            "bias_hh": gen.uniform(-k, k, 4 * H),
+        }
         if forget_bias is not None:
             p["bias_ih"][:H] = forget_bias
             p["bias_hh"][:H] = 0

@@ -51,8 +51,7 @@ def test_classifier_backward_matches_finite_differences(pooling, bidirectional, 
     x, mask, y = _batch()
 
     def run():  # the same dropout masks at every evaluation: a fresh Generator from one seed
-        return loss_and_grads(params, x, mask, y, pooling=pooling, dropout=0.3, rng=np.random.default_rng(5),
-                              fast=fast)
+        return loss_and_grads(params, x, mask, y, pooling=pooling, dropout=0.3, rng=np.random.default_rng(5), fast=fast)
 
     _, grads = run()
     # eps = 1e-4: with the default 1e-6, rounding the loss (about 1e-16 / eps) is as large as the
@@ -70,8 +69,7 @@ def test_a_wrong_backward_fails_the_gradient_check():
     x, mask, y = _batch()
     _, grads = loss_and_grads(params, x, mask, y)
     grads["lstm"][0][1]["weight_hh"] *= 1.01  # one direction of one layer, one percent off
-    result = grad_check(lambda: loss_and_grads(params, x, mask, y)[0], params, grads, eps=1e-4, num_checks=6,
-                        rng=0)
+    result = grad_check(lambda: loss_and_grads(params, x, mask, y)[0], params, grads, eps=1e-4, num_checks=6, rng=0)
     assert not result.passed(1e-6)
     assert max(result.errors, key=result.errors.get) == "lstm 0 1 weight_hh"
 
@@ -150,8 +148,9 @@ def test_an_epoch_reports_the_loss_before_its_updates_on_every_real_step():
     params = init_classifier(2, 4, 2, dense_size=4, rng=0)
     before, _ = loss_and_grads(params, x, mask, y)
     # One mini-batch of all 16 sequences: the epoch's loss is the loss before its only update.
-    _, history = train_classifier(params, SGD(params, lr=0.1), x, mask, y, x, mask, y, epochs=1, batch_size=16,
-                                  rng=0, progress=False)
+    _, history = train_classifier(
+        params, SGD(params, lr=0.1), x, mask, y, x, mask, y, epochs=1, batch_size=16, rng=0, progress=False
+    )
     assert np.isclose(history.train_loss[0], before, rtol=1e-12, atol=0)
     assert history.val_loss[0] < before
 
@@ -219,8 +218,22 @@ def test_train_classifier_lowers_the_loss_and_returns_the_best_parameters():
     xv, mv, yv = _task(24, seed=1)
     params = init_classifier(2, 6, 2, num_layers=2, dense_size=8, rng=0)
     before, _ = evaluate(params, xv, mv, yv)
-    best, history = train_classifier(params, Adam(params, lr=0.01), x, mask, y, xv, mv, yv, epochs=15,
-                                     batch_size=16, dropout=0.1, noise=0.1, rng=0, progress=False)
+    best, history = train_classifier(
+        params,
+        Adam(params, lr=0.01),
+        x,
+        mask,
+        y,
+        xv,
+        mv,
+        yv,
+        epochs=15,
+        batch_size=16,
+        dropout=0.1,
+        noise=0.1,
+        rng=0,
+        progress=False,
+    )
     assert len(history.train_loss) == len(history.val_loss) == len(history.val_accuracy) == 15
     assert history.best_val_loss == min(history.val_loss) < before / 2
     assert history.val_accuracy[history.best_epoch] >= 0.9
@@ -234,8 +247,22 @@ def test_train_classifier_is_reproducible_with_a_seed():
     runs = []
     for seed in (3, 3, 4):
         params = init_classifier(2, 4, 2, dense_size=4, rng=0)
-        _, history = train_classifier(params, Adam(params, lr=0.01), x, mask, y, x, mask, y, epochs=2,
-                                      batch_size=8, dropout=0.2, noise=0.1, rng=seed, progress=False)
+        _, history = train_classifier(
+            params,
+            Adam(params, lr=0.01),
+            x,
+            mask,
+            y,
+            x,
+            mask,
+            y,
+            epochs=2,
+            batch_size=8,
+            dropout=0.2,
+            noise=0.1,
+            rng=seed,
+            progress=False,
+        )
         runs.append(history.val_loss)
     assert runs[0] == runs[1] and runs[0] != runs[2]
 
@@ -244,8 +271,21 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement():
     x, mask, y = _task(16)
     params = init_classifier(2, 4, 2, dense_size=4, rng=0)
     # A learning rate this large makes the validation loss worse at once.
-    _, history = train_classifier(params, SGD(params, lr=50.0), x, mask, y, x, mask, y, epochs=30,
-                                  max_norm=None, patience=2, rng=0, progress=False)
+    _, history = train_classifier(
+        params,
+        SGD(params, lr=50.0),
+        x,
+        mask,
+        y,
+        x,
+        mask,
+        y,
+        epochs=30,
+        max_norm=None,
+        patience=2,
+        rng=0,
+        progress=False,
+    )
     assert len(history.val_loss) == history.best_epoch + 3 < 30
 
 

@@ -35,7 +35,8 @@ def test_make_windows_keeps_float32_and_makes_integers_float64():
 
 
 @pytest.mark.parametrize(
-    "args", [(np.arange(3.0), 3), (np.arange(5.0), 0), (np.zeros((4, 2)), 2), (np.arange(5.0), 2.0)])
+    "args", [(np.arange(3.0), 3), (np.arange(5.0), 0), (np.zeros((4, 2)), 2), (np.arange(5.0), 2.0)]
+)
 def test_make_windows_rejects_bad_arguments(args):
     with pytest.raises(ValueError):
         make_windows(*args)

@@ -21,4 +21,3 @@ def test_each_graded_function_has_at_least_ten_mistakes_some_held_out(name):
     mistakes = [m for m in corpus() if m.function == name]
     assert len(mistakes) >= 10
     assert any(m.held_out for m in mistakes)
-

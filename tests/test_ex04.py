@@ -20,9 +20,10 @@ def test_library_caches_are_the_tuples_the_exercise_names():
     cx, cw = cache  # the exercise's (x, weight)
     assert np.array_equal(cx, x) and np.array_equal(cw, params["weight"])
     dy = rng.normal(size=(3, 4, 5))
-    assert all(np.array_equal(a, b) for a, b in zip(
-        dense_backward(dy, cache)[1].values(), dense_backward(dy, (cx, cw))[1].values(),
-        strict=True))
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(dense_backward(dy, cache)[1].values(), dense_backward(dy, (cx, cw))[1].values(), strict=True)
+    )
     _, rcache = relu_forward(x)
     (positive,) = rcache  # the exercise's (positive,)
     assert np.array_equal(positive, x > 0)

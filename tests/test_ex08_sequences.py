@@ -38,9 +38,10 @@ def _judge_library(name, cases):
 
     fspec = _spec(name)
     fn = getattr(ref, name)
-    return [(case.label, run_judge(fspec, case, [call_once(fn, c, fspec.outputs, fspec.returns)
-                                                 for c in case.calls]))
-            for case in cases]
+    return [
+        (case.label, run_judge(fspec, case, [call_once(fn, c, fspec.outputs, fspec.returns) for c in case.calls]))
+        for case in cases
+    ]
 
 
 def test_the_registry_finds_the_exercise_and_its_three_functions():
@@ -74,15 +75,16 @@ def test_the_cases_cover_padding_no_padding_none_both_mask_kinds_and_float32(nam
             lengths = np.asarray(m, dtype=bool).sum(axis=1)
             assert 1 in lengths and m.shape[1] in lengths, "a sequence of length 1 and one of T"
             assert len(set(lengths.tolist())) >= 2
-            assert np.all(np.asarray(m, dtype=bool) == (np.arange(m.shape[1]) < lengths[:, None])), \
-                "right padding"
+            assert np.all(np.asarray(m, dtype=bool) == (np.arange(m.shape[1]) < lengths[:, None])), "right padding"
         assert any(c.calls[0].args[0].dtype == np.float32 for c in cases)
 
 
 def test_the_masked_cases_give_nonzero_initial_states_and_the_classifier_garbage_at_padding():
     cases = public_cases(_spec("masked_lstm_forward"))
-    assert any(c.calls[0].args[2] is not None and np.abs(c.calls[0].args[2]).min() > 0
-               and np.abs(c.calls[0].args[3]).min() > 0 for c in cases)
+    assert any(
+        c.calls[0].args[2] is not None and np.abs(c.calls[0].args[2]).min() > 0 and np.abs(c.calls[0].args[3]).min() > 0
+        for c in cases
+    )
     assert any(c.calls[0].args[2] is None for c in cases)
     for case in public_cases(_spec("classifier_loss")):
         hs, mask = case.calls[0].args[:2]
@@ -125,9 +127,12 @@ def test_classifier_loss_takes_mask_none_as_every_step_real():
 
 
 def test_a_layer_that_calls_the_course_bilstm_is_refused_by_check():
-    ns = define(IMPORTS, "from lstm_lib.numpy import bilstm_forward as course_bilstm",
-                "def bilstm_forward(x, mask, params_fwd, params_bwd):\n"
-                "    return course_bilstm(x, mask, params_fwd, params_bwd)\n")
+    ns = define(
+        IMPORTS,
+        "from lstm_lib.numpy import bilstm_forward as course_bilstm",
+        "def bilstm_forward(x, mask, params_fwd, params_bwd):\n"
+        "    return course_bilstm(x, mask, params_fwd, params_bwd)\n",
+    )
     result = check(ns["bilstm_forward"], show=False)
     assert not result.passed
     assert "which this exercise does not allow" in result.report()
@@ -144,16 +149,28 @@ def test_each_function_has_at_least_ten_named_mistakes_some_held_out(name):
 def test_the_exercise_text_states_what_is_graded(folder):
     nb = nbformat.read(ROOT / folder / f"{KEY}.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    for phrase in ("`mask=None` means every step is real", "as bools (`True`/`False`) or as numbers",
-                   "`None` means zeros", "the cache is not graded", "zero at every padded step",
-                   "each sequence's states after its last real step", "`hs` (B, T, 2H)",
-                   "`h_n` and `c_n` (2, B, H)", "the backward direction's states after step 0",
-                   "`mask[:, ::-1]`", "the padded steps of `hs` may hold any values",
-                   "the mean over B", "`grads[\"weight\"]` (C, F)", "`grads[\"bias\"]` (C,)",
-                   "float32 inputs give float32 results", "leaves its inputs unchanged",
-                   "the course's `lstm_cell_forward` stands in",
-                   "the course's `masked_lstm_forward` stands in",
-                   "the course's `softmax_cross_entropy` stands in", "not the rest of `lstm_lib.numpy` or PyTorch"):
+    for phrase in (
+        "`mask=None` means every step is real",
+        "as bools (`True`/`False`) or as numbers",
+        "`None` means zeros",
+        "the cache is not graded",
+        "zero at every padded step",
+        "each sequence's states after its last real step",
+        "`hs` (B, T, 2H)",
+        "`h_n` and `c_n` (2, B, H)",
+        "the backward direction's states after step 0",
+        "`mask[:, ::-1]`",
+        "the padded steps of `hs` may hold any values",
+        "the mean over B",
+        '`grads["weight"]` (C, F)',
+        '`grads["bias"]` (C,)',
+        "float32 inputs give float32 results",
+        "leaves its inputs unchanged",
+        "the course's `lstm_cell_forward` stands in",
+        "the course's `masked_lstm_forward` stands in",
+        "the course's `softmax_cross_entropy` stands in",
+        "not the rest of `lstm_lib.numpy` or PyTorch",
+    ):
         assert phrase in text, f"{folder}/{KEY}: the text does not say {phrase!r}"
     page = (ROOT / "book" / "exercises" / f"{KEY}.md").read_text()
     assert f"../../exercises/{KEY}.ipynb" in page and "the cache is not graded" in page
@@ -161,9 +178,13 @@ def test_the_exercise_text_states_what_is_graded(folder):
 
 def _grade(tmp_path, notebook):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "lstm_lib.grading.cli", "grade", str(notebook),
-                           "--out", str(out)], capture_output=True, text=True, timeout=300,
-                          cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lstm_lib.grading.cli", "grade", str(notebook), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     with open(out / "grades.csv", newline="") as f:
         (row,) = list(csv.DictReader(f))

@@ -85,17 +85,22 @@ def test_train_and_predict_reaches_96_percent_on_the_vowels_and_is_deterministic
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        pred = classify.train_and_predict(d.x_train, d.len_train, d.y_train, d.x_test, d.len_test,
-                                          seed=0)
+        pred = classify.train_and_predict(d.x_train, d.len_train, d.y_train, d.x_test, d.len_test, seed=0)
     finally:
         torch.set_num_threads(threads)
     assert pred.dtype == np.int64 and pred.shape == (370,)
     assert (pred == d.y_test).mean() >= 0.96
     # Same seed, same predictions: a few epochs on a slice is enough to see it.
-    small = dict(x_train=d.x_train[:40], len_train=d.len_train[:40], y_train=d.y_train[:40],
-                 x_test=d.x_test[:30], len_test=d.len_test[:30])
-    np.testing.assert_array_equal(classify.train_and_predict(**small, seed=3),
-                                  classify.train_and_predict(**small, seed=3))
+    small = dict(
+        x_train=d.x_train[:40],
+        len_train=d.len_train[:40],
+        y_train=d.y_train[:40],
+        x_test=d.x_test[:30],
+        len_test=d.len_test[:30],
+    )
+    np.testing.assert_array_equal(
+        classify.train_and_predict(**small, seed=3), classify.train_and_predict(**small, seed=3)
+    )
 
 
 # --- exercise 9: registry, cases, judges ------------------------------------------------------
@@ -113,6 +118,7 @@ def test_the_registry_finds_the_exercise_its_functions_packages_and_limits():
         assert ex is EX and fspec.name == name
     assert EX.forbidden == ("lstm_lib",) and EX.packages == ("torch",)
     from lstm_lib.grading.sandbox import Limits
+
     raised = EX.limits_for(Limits(timeout_s=10.0, memory_mb=2048))
     assert raised.timeout_s == ex09.TIME_LIMIT_S and raised.memory_mb == ex09.MEMORY_MB
     assert EX.limits_for(Limits(timeout_s=600.0)).timeout_s == 600.0, "a larger limit stays"
@@ -162,9 +168,15 @@ def test_the_judge_passes_right_labels_and_names_the_common_mistakes():
     wrong[: int(0.06 * len(y))] = (wrong[: int(0.06 * len(y))] + 1) % 9
     v, _ = _judge_predictions(wrong)
     assert not v.passed and "94" in v.problems[-1]
-    for pred, words in [((y + 1), "off by +1"), (np.eye(9)[y], "logits"), (y.astype(np.float32), "int64"),
-                        (y.astype(np.int32), "not int64"), (np.zeros_like(y), "same label"),
-                        (np.sort(y), "order of x_test"), (y[:-1], "one label per test sequence")]:
+    for pred, words in [
+        ((y + 1), "off by +1"),
+        (np.eye(9)[y], "logits"),
+        (y.astype(np.float32), "int64"),
+        (y.astype(np.int32), "not int64"),
+        (np.zeros_like(y), "same label"),
+        (np.sort(y), "order of x_test"),
+        (y[:-1], "one label per test sequence"),
+    ]:
         v, _ = _judge_predictions(pred)
         assert not v.passed, words
         assert words in (v.hint or "") + (v.where or "") + " ".join(v.problems), (words, v)
@@ -189,11 +201,23 @@ def test_check_refuses_the_course_own_function_by_name():
 def test_the_exercise_text_states_what_is_graded(folder):
     nb = nbformat.read(ROOT / folder / f"{KEY}.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    for phrase in ("`weight_ih_l0`", "`_reverse`", "(params_fwd, params_bwd)", "a float32 array gives a float32 tensor",
-                   "The order of the keys is not graded", "`params_list` is not modified", "strict=True",
-                   "an int64 array (or tensor) of shape (M,), in the order of `x_test`", "**95%**",
-                   "**one CPU thread**", "**120 seconds**", "starting Python and PyTorch included",
-                   "never sends the test labels", "not `lstm_lib`", "`torch.nn.LSTM` is allowed"):
+    for phrase in (
+        "`weight_ih_l0`",
+        "`_reverse`",
+        "(params_fwd, params_bwd)",
+        "a float32 array gives a float32 tensor",
+        "The order of the keys is not graded",
+        "`params_list` is not modified",
+        "strict=True",
+        "an int64 array (or tensor) of shape (M,), in the order of `x_test`",
+        "**95%**",
+        "**one CPU thread**",
+        "**120 seconds**",
+        "starting Python and PyTorch included",
+        "never sends the test labels",
+        "not `lstm_lib`",
+        "`torch.nn.LSTM` is allowed",
+    ):
         assert phrase in text, f"{folder}/{KEY}: the text does not say {phrase!r}"
     assert f"{ex09.ACCURACY_TARGET:.0%}" in text and f"{ex09.TIME_LIMIT_S:.0f} seconds" in text
     page = (ROOT / "book" / "exercises" / f"{KEY}.md").read_text()
@@ -230,10 +254,23 @@ def graded(tmp_path_factory):
     hostile.metadata["lstm_course"] = {"exercise": KEY}
     nbformat.write(hostile, str(tmp / "hostile.ipynb"))
     out = tmp / "out"
-    proc = subprocess.run([sys.executable, "-m", "lstm_lib.grading.cli", "grade",
-                           str(ROOT / "solutions" / f"{KEY}.ipynb"), str(ROOT / "exercises" / f"{KEY}.ipynb"),
-                           str(tmp / "hostile.ipynb"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lstm_lib.grading.cli",
+            "grade",
+            str(ROOT / "solutions" / f"{KEY}.ipynb"),
+            str(ROOT / "exercises" / f"{KEY}.ipynb"),
+            str(tmp / "hostile.ipynb"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     with open(out / "grades.csv", newline="") as f:
         rows = {Path(r["file"]).parent.name + "/" + Path(r["file"]).name: r for r in csv.DictReader(f)}

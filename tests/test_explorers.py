@@ -22,6 +22,7 @@ needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed")
 
 # --- Python side -----------------------------------------------------------------
 
+
 def _links(box):
     """{(source model, source trait): (target model, target trait)} of the box's jslinks."""
     return {(link.source[0], link.source[1]): (link.target[0], link.target[1]) for link in box.links}
@@ -56,8 +57,10 @@ def test_gradient_flow_explorer_sends_the_rnn_once_and_links_f_and_rho():
 
 
 def test_the_front_ends_are_es_modules_without_imports_that_render():
-    for cls, module in ((explorers.GateExplorer, "gate_explorer.js"),
-                        (explorers.GradientFlowExplorer, "gradient_flow.js")):
+    for cls, module in (
+        (explorers.GateExplorer, "gate_explorer.js"),
+        (explorers.GradientFlowExplorer, "gradient_flow.js"),
+    ):
         source = cls._esm if isinstance(cls._esm, str) else str(cls._esm)
         assert source == explorers.esm_source(module)
         assert "export default { render }" in source
@@ -98,6 +101,7 @@ def test_viz_gate_explorer_is_the_explorer():
 
 # --- The NumPy references ------------------------------------------------------------
 
+
 def test_cell_and_hidden_follow_the_cell_equations():
     c, h = explorers.cell_and_hidden(0.9, 0.2, 0.8, 0.5, c0=1.0, steps=3)
     expected = [1.0]
@@ -131,12 +135,13 @@ def test_gradient_flow_rnn_equals_backpropagation_through_the_whole_rnn():
 
     _, _, cache = rnn_forward(x, None, params)
     for t in range(T - 1):
-        _, dh, _ = rnn_backward(None, type(cache)(cache.steps[t + 1:]), v[None])
+        _, dh, _ = rnn_backward(None, type(cache)(cache.steps[t + 1 :]), v[None])
         assert flow["rnn"][t] == pytest.approx(np.linalg.norm(dh), rel=1e-10)
     assert flow["rnn"][-1] == pytest.approx(np.linalg.norm(v))
     np.testing.assert_allclose(flow["cell"], np.linalg.norm(v) * 0.8 ** np.arange(T - 1, -1, -1))
     np.testing.assert_allclose(
-        flow["linear"], [np.linalg.norm(v @ np.linalg.matrix_power(rho * recurrent, T - 1 - t)) for t in range(T)])
+        flow["linear"], [np.linalg.norm(v @ np.linalg.matrix_power(rho * recurrent, T - 1 - t)) for t in range(T)]
+    )
 
 
 def test_gradient_flow_at_the_chapters_values_vanishes_for_the_rnn_not_along_the_cell():
@@ -146,6 +151,7 @@ def test_gradient_flow_at_the_chapters_values_vanishes_for_the_rnn_not_along_the
 
 
 # --- The JavaScript, run with Node.js on the same inputs -----------------------------
+
 
 def _run_module(tmp_path, module: str, script: str):
     """Import the explorer's ES module (exactly the text the page runs) in Node.js,
@@ -160,20 +166,22 @@ def _run_module(tmp_path, module: str, script: str):
 
 GATE_CASES = [
     (0.9, 0.2, 0.8, 1.0, 0.0, 30),
-    (1.0, 0.0, 0.5, 0.3, 2.5, 20),   # a perfect memory of c0
+    (1.0, 0.0, 0.5, 0.3, 2.5, 20),  # a perfect memory of c0
     (0.0, 0.7, -0.9, 0.6, -3.0, 10),  # no memory: c_t = i g
-    (0.99, 1.0, 1.0, 0.0, 0.4, 60),   # o = 0 shows nothing
+    (0.99, 1.0, 1.0, 0.0, 0.4, 60),  # o = 0 shows nothing
 ]
 
 
 @needs_node
 def test_gate_module_computes_what_the_cell_equations_give(tmp_path):
-    script = ("const cases = %s;\n"
-              "console.log(JSON.stringify(cases.map(([f, i, g, o, c0, T]) => {\n"
-              "  const {c, h} = m.cellStates(f, i, g, o, c0, T);\n"
-              "  const fixed = m.fixedPoint(f, i, g);\n"
-              "  return {c, h, fixed, range: m.valueRange(c, h, fixed)};\n"
-              "})));\n") % json.dumps(GATE_CASES)
+    script = (
+        "const cases = %s;\n"
+        "console.log(JSON.stringify(cases.map(([f, i, g, o, c0, T]) => {\n"
+        "  const {c, h} = m.cellStates(f, i, g, o, c0, T);\n"
+        "  const fixed = m.fixedPoint(f, i, g);\n"
+        "  return {c, h, fixed, range: m.valueRange(c, h, fixed)};\n"
+        "})));\n"
+    ) % json.dumps(GATE_CASES)
     results = _run_module(tmp_path, "gate_explorer.js", script)
     for (f, i, g, o, c0, steps), js in zip(GATE_CASES, results, strict=True):
         c, h = explorers.cell_and_hidden(f, i, g, o, c0=c0, steps=steps)
@@ -191,24 +199,28 @@ def test_gate_module_computes_what_the_cell_equations_give(tmp_path):
 def test_gradient_flow_module_computes_what_lstm_lib_computes(tmp_path):
     data = explorers.gradient_flow_data(steps=60, hidden_size=16, seed=0)
     cases = [(0.98, 0.6), (0.9, 1.0), (0.5, 2.0), (1.0, 1.5), (0.75, 0.1)]
-    script = ("const d = %s;\n"
-              "console.log(JSON.stringify(d.cases.map(([f, rho]) =>\n"
-              "  m.gradientFlow(f, rho, d.recurrent, d.drive, d.v))));\n") % json.dumps(
-        {"cases": cases, **{k: v.tolist() for k, v in data.items()}})
+    script = (
+        "const d = %s;\n"
+        "console.log(JSON.stringify(d.cases.map(([f, rho]) =>\n"
+        "  m.gradientFlow(f, rho, d.recurrent, d.drive, d.v))));\n"
+    ) % json.dumps({"cases": cases, **{k: v.tolist() for k, v in data.items()}})
     results = _run_module(tmp_path, "gradient_flow.js", script)
     for (f, rho), js in zip(cases, results, strict=True):
         expected = explorers.gradient_flow(f, rho, **data)
         for curve in ("cell", "rnn", "linear"):
-            np.testing.assert_allclose(js[curve], expected[curve], rtol=1e-9,
-                                       err_msg=f"{curve} at f = {f}, rho = {rho}")
+            np.testing.assert_allclose(
+                js[curve], expected[curve], rtol=1e-9, err_msg=f"{curve} at f = {f}, rho = {rho}"
+            )
 
 
 @needs_node
 def test_a_wrong_recurrence_would_be_caught(tmp_path):
     """The comparison can fail: a forget gate off by 0.01 is far outside the tolerance."""
     data = explorers.gradient_flow_data(steps=30, hidden_size=4)
-    script = ("const d = %s;\nconsole.log(JSON.stringify(m.gradientFlow(0.9, 1.0, d.recurrent, d.drive, d.v)));\n"
-              % json.dumps({k: v.tolist() for k, v in data.items()}))
+    script = (
+        "const d = %s;\nconsole.log(JSON.stringify(m.gradientFlow(0.9, 1.0, d.recurrent, d.drive, d.v)));\n"
+        % json.dumps({k: v.tolist() for k, v in data.items()})
+    )
     js = _run_module(tmp_path, "gradient_flow.js", script)
     with pytest.raises(AssertionError):
         np.testing.assert_allclose(js["cell"], explorers.gradient_flow(0.91, 1.0, **data)["cell"], rtol=1e-9)

@@ -28,7 +28,7 @@ from lstm_lib.grading.sandbox import Limits
 SIGMOID_SIGN = "def sigmoid(x):\n    return 1 / (1 + np.exp(x))"  # sigmoid(-x)
 TANH_OK = "def tanh(x):\n    return 2 * sigmoid(2 * x) - 1"
 SIGMOID_GIVEN = "def sigmoid(x):\n    return 0.5 * (1 + np.tanh(0.5 * x))"
-CELL_OK = textwrap.dedent('''
+CELL_OK = textwrap.dedent("""
     def lstm_cell_forward(x, h_prev, c_prev, params):
         a = (x @ params["weight_ih"].T + params["bias_ih"]
              + h_prev @ params["weight_hh"].T + params["bias_hh"])
@@ -37,10 +37,11 @@ CELL_OK = textwrap.dedent('''
         c = f * c_prev + i * g
         h = o * np.tanh(c)
         return h, c, None
-''')
+""")
 # Wrong for an odd input size only: how many cases it passes depends on the sizes drawn.
-CELL_PARTLY = CELL_OK.replace("    return h, c, None",
-                              "    if x.shape[1] % 2:\n        h = 1.5 * h\n    return h, c, None")
+CELL_PARTLY = CELL_OK.replace(
+    "    return h, c, None", "    if x.shape[1] % 2:\n        h = 1.5 * h\n    return h, c, None"
+)
 assert CELL_PARTLY != CELL_OK
 
 
@@ -64,25 +65,30 @@ def grade(name: str, *cells, seed=99):
 # ---------------------------------------------------------------- one draw per run
 
 
-@pytest.mark.parametrize("spec", [f for ex in EXERCISES.values() for f in ex.functions],
-                         ids=lambda f: f.name)
+@pytest.mark.parametrize("spec", [f for ex in EXERCISES.values() for f in ex.functions], ids=lambda f: f.name)
 def test_a_run_draws_its_hidden_cases_once_from_its_seed(spec):
     first, again, other = hidden_cases(spec, 7), hidden_cases(spec, 7), hidden_cases(spec, 8)
     public = public_cases(spec)
 
     def arrays(cases):
-        return [a for c in cases for call in c.calls for a in (*call.args, *call.kwargs.values())
-                if isinstance(a, np.ndarray)]
+        return [
+            a
+            for c in cases
+            for call in c.calls
+            for a in (*call.args, *call.kwargs.values())
+            if isinstance(a, np.ndarray)
+        ]
 
     assert [c.label for c in first] == [c.label for c in again]
     assert all(np.array_equal(a, b) for a, b in zip(arrays(first), arrays(again), strict=True))
     assert all(not a.flags.writeable for a in arrays(first)), "no submission can change them"
     if arrays(first):
         assert [c.label for c in first] != [c.label for c in other] or not all(
-            a.shape == b.shape and np.array_equal(a, b)
-            for a, b in zip(arrays(first), arrays(other), strict=False))
-        assert not any(a.shape == b.shape and np.array_equal(a, b)
-                       for a, b in zip(arrays(first), arrays(public), strict=False))
+            a.shape == b.shape and np.array_equal(a, b) for a, b in zip(arrays(first), arrays(other), strict=False)
+        )
+        assert not any(
+            a.shape == b.shape and np.array_equal(a, b) for a, b in zip(arrays(first), arrays(public), strict=False)
+        )
 
 
 def _partial_seed() -> int:
@@ -113,8 +119,17 @@ def test_identical_notebooks_get_identical_marks_in_any_batch_order_and_jobs(tmp
     second.mkdir()
     for k in (5, 0):
         shutil.copy(first / f"student{k}_03_one_lstm_step.ipynb", second / f"z{k}_03_one_lstm_step.ipynb")
-    proc = run_cli("grade", second / "z5_03_one_lstm_step.ipynb", second / "z0_03_one_lstm_step.ipynb",
-                   "--out", tmp_path / "out2", "--seed", seed, "--jobs", 1)
+    proc = run_cli(
+        "grade",
+        second / "z5_03_one_lstm_step.ipynb",
+        second / "z0_03_one_lstm_step.ipynb",
+        "--out",
+        tmp_path / "out2",
+        "--seed",
+        seed,
+        "--jobs",
+        1,
+    )
     assert proc.returncode == 0, proc.stderr
     assert {float(r["total"]) for r in read_batch(tmp_path / "out2").values()} == {total}
 
@@ -163,16 +178,22 @@ def test_check_of_a_right_tanh_with_a_right_sigmoid_has_no_note():
 # ---------------------------------------------------------------- what the text forbids
 
 
-@pytest.mark.parametrize("cells", [
-    ("def tanh(x):\n    return np.tanh(x)",),
-    ("import numpy as xp", "def tanh(x):\n    return xp.tanh(x)"),
-    ("from numpy import tanh as t", "def tanh(x):\n    return t(x)"),
-    ("T = np.tanh", "def tanh(x):\n    return T(x)"),
-    ("def tanh(x):\n    return getattr(np, 'tanh')(x)",),
-    ("import math", "def tanh(x):\n    return np.array([math.tanh(v) for v in x.ravel()], "
-                    "dtype=x.dtype).reshape(x.shape)"),
-    ("def tanh(x):\n    import numpy\n    return numpy.tanh(x)",),
-], ids=["np.tanh", "module alias", "from import", "assigned", "getattr", "math.tanh", "local import"])
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ("def tanh(x):\n    return np.tanh(x)",),
+        ("import numpy as xp", "def tanh(x):\n    return xp.tanh(x)"),
+        ("from numpy import tanh as t", "def tanh(x):\n    return t(x)"),
+        ("T = np.tanh", "def tanh(x):\n    return T(x)"),
+        ("def tanh(x):\n    return getattr(np, 'tanh')(x)",),
+        (
+            "import math",
+            "def tanh(x):\n    return np.array([math.tanh(v) for v in x.ravel()], dtype=x.dtype).reshape(x.shape)",
+        ),
+        ("def tanh(x):\n    import numpy\n    return numpy.tanh(x)",),
+    ],
+    ids=["np.tanh", "module alias", "from import", "assigned", "getattr", "math.tanh", "local import"],
+)
 def test_a_ready_made_tanh_is_refused_with_its_line(cells):
     ns = define(IMPORTS, SIGMOID_OK, *cells, label="tanh-rule")
     result = check(ns["tanh"], show=False)
@@ -193,8 +214,7 @@ def test_a_hidden_np_tanh_is_blocked_when_it_runs():
 
 
 def test_a_local_name_that_shadows_an_alias_of_np_tanh_is_no_rule_break():
-    cells = ("from numpy import tanh as t",
-             "def tanh(x):\n    t = 2 * sigmoid(2 * x)\n    return t - 1")
+    cells = ("from numpy import tanh as t", "def tanh(x):\n    t = 2 * sigmoid(2 * x)\n    return t - 1")
     ns = define(IMPORTS, SIGMOID_OK, *cells, label="shadow")
     assert check(ns["tanh"], show=False).passed
     fg, text = grade("tanh", IMPORTS, SIGMOID_OK, *cells)
@@ -209,8 +229,7 @@ def test_sigmoid_may_use_np_tanh_the_text_does_not_forbid_it():
 def test_reruns_with_zeroed_inputs_only_diagnose():
     """A step that is wrong on all-zero states still earns its marks: the text does not ask
     for them, they only serve the diagnosis."""
-    odd = CELL_OK.replace("    return h, c, None",
-                          "    if not h_prev.any():\n        h = h + 1\n    return h, c, None")
+    odd = CELL_OK.replace("    return h, c, None", "    if not h_prev.any():\n        h = h + 1\n    return h, c, None")
     assert odd != CELL_OK
     ns = define(IMPORTS, SIGMOID_GIVEN, odd, label="zero")
     assert check(ns["lstm_cell_forward"], show=False).passed
@@ -221,14 +240,30 @@ def test_reruns_with_zeroed_inputs_only_diagnose():
 # What each function's cases grade, and the words of the exercise text that state it.
 STATED = {
     "02_gates_and_memory_cell": [
-        "any shape", "the same shape", "float32 in, float32 out", "never overflow",
-        "overflow warnings count as failures", "leave their input unchanged", "`np.tanh`",
-        "`math.tanh`"],
+        "any shape",
+        "the same shape",
+        "float32 in, float32 out",
+        "never overflow",
+        "overflow warnings count as failures",
+        "leave their input unchanged",
+        "`np.tanh`",
+        "`math.tanh`",
+    ],
     "03_one_lstm_step": [
-        "`weight_ih` (4H, D)", "`weight_hh` (4H, H)", "uniform distribution", "k = 1/\\sqrt{H}",
-        "an int seed", "None for a fresh one", "The same seed gives the same parameters",
-        "another seed others", "`forget_bias=None` leaves the draw", "the dtype `dtype`",
-        "of shape (B, H)", "float32 inputs give float32", "leaves its inputs unchanged"],
+        "`weight_ih` (4H, D)",
+        "`weight_hh` (4H, H)",
+        "uniform distribution",
+        "k = 1/\\sqrt{H}",
+        "an int seed",
+        "None for a fresh one",
+        "The same seed gives the same parameters",
+        "another seed others",
+        "`forget_bias=None` leaves the draw",
+        "the dtype `dtype`",
+        "of shape (B, H)",
+        "float32 inputs give float32",
+        "leaves its inputs unchanged",
+    ],
 }
 
 

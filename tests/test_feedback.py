@@ -82,8 +82,10 @@ def test_check_diagnoses_at_least_90_percent_of_the_mistakes(checked):
     held = [m for m in MISTAKES if m.held_out]
     rate = len(right) / len(MISTAKES)
     held_rate = sum(m in right for m in held) / len(held)
-    print(f"\ncheck: {len(right)} of {len(MISTAKES)} mistakes rightly diagnosed ({rate:.1%}); "
-          f"held out: {held_rate:.1%} of {len(held)}")
+    print(
+        f"\ncheck: {len(right)} of {len(MISTAKES)} mistakes rightly diagnosed ({rate:.1%}); "
+        f"held out: {held_rate:.1%} of {len(held)}"
+    )
     wrong = [f"{m.id}: {diagnoses(checked[m.id][1])[:1]}" for m in MISTAKES if m not in right]
     assert rate >= MIN_RATE, "\n".join(wrong)
 

@@ -57,6 +57,7 @@ def _extract(bundle: Path, dest: Path) -> None:
 
 # ---------------------------------------------------------------- the bundle's files
 
+
 def test_bundle_has_setup_and_run_autograder_at_its_root_executable_and_valid_bash(tmp_path):
     bundle = _bundle(tmp_path, "a.zip", "--seed", SEED)
     with zipfile.ZipFile(bundle) as zf:
@@ -95,15 +96,17 @@ def test_the_seed_is_fixed_in_the_bundle_and_the_same_arguments_make_the_same_by
 
 
 def test_bundle_options_reach_its_config_and_the_grade_command(tmp_path):
-    bundle = _bundle(tmp_path, "a.zip", "--seed", 3, "--exercise", KEY, "--timeout", 4,
-                     "--memory", 1024, "--allow-unsandboxed")
+    bundle = _bundle(
+        tmp_path, "a.zip", "--seed", 3, "--exercise", KEY, "--timeout", 4, "--memory", 1024, "--allow-unsandboxed"
+    )
     config = json.loads(zipfile.ZipFile(bundle).read("config.json"))
     assert config["exercises"] == [KEY] and config["timeout_s"] == 4 and config["memory_mb"] == 1024
     cmd = grade_command(config, Path("in"), Path("out"), jobs=1)
     assert cmd[cmd.index("--seed") + 1] == "3" and "--allow-unsandboxed" in cmd
     assert cmd[cmd.index("--timeout") + 1] == "4.0" and cmd[cmd.index("--memory") + 1] == "1024"
-    assert "--allow-unsandboxed" not in grade_command({**config, "allow_unsandboxed": False},
-                                                      Path("in"), Path("out"), jobs=1)
+    assert "--allow-unsandboxed" not in grade_command(
+        {**config, "allow_unsandboxed": False}, Path("in"), Path("out"), jobs=1
+    )
 
 
 def test_an_unknown_exercise_is_a_one_line_error(tmp_path, capsys):
@@ -120,8 +123,7 @@ def test_wheel_holds_every_module_with_a_valid_record(tmp_path):
     wheel = zipfile.ZipFile(io.BytesIO(zipfile.ZipFile(bundle).read(wheel_name(lstm_lib.__version__))))
     names = set(wheel.namelist())
     package = Path(lstm_lib.__file__).parent
-    modules = {p.relative_to(package.parent).as_posix() for p in package.rglob("*.py")
-               if "__pycache__" not in p.parts}
+    modules = {p.relative_to(package.parent).as_posix() for p in package.rglob("*.py") if "__pycache__" not in p.parts}
     assert modules <= names and not any(n.endswith(".pyc") for n in names)
     dist_info = f"lstm_course-{lstm_lib.__version__}.dist-info"
     record = list(csv.reader(io.StringIO(wheel.read(f"{dist_info}/RECORD").decode())))
@@ -145,15 +147,23 @@ def test_requirements_are_pyprojects_and_cover_what_the_grader_imports():
     assert set(REQUIREMENTS) <= set(deps)
     provided = {r.split(">")[0].split("=")[0] for r in REQUIREMENTS} | {"lstm_lib"}
     # The grader and the reference it compares with; the torch half is never imported there.
-    files = [*(ROOT / "lstm_lib" / "grading").rglob("*.py"), *(ROOT / "lstm_lib" / "numpy").rglob("*.py"),
-             *(ROOT / "lstm_lib").glob("*.py")]
+    files = [
+        *(ROOT / "lstm_lib" / "grading").rglob("*.py"),
+        *(ROOT / "lstm_lib" / "numpy").rglob("*.py"),
+        *(ROOT / "lstm_lib").glob("*.py"),
+    ]
     missing = set()
     for path in files:
         if path.name in BOOK_ONLY:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
             for name in names:
                 top = name.split(".")[0]
                 if top not in sys.stdlib_module_names and top not in provided:
@@ -162,6 +172,7 @@ def test_requirements_are_pyprojects_and_cover_what_the_grader_imports():
 
 
 # ---------------------------------------------------------------- matching submitted notebooks
+
 
 def _write_nb(path: Path, *sources, exercise=None) -> Path:
     nb = nbformat.v4.new_notebook()
@@ -183,8 +194,9 @@ def test_each_exercise_takes_the_notebook_that_is_it(tmp_path):
     assert chosen["02_gates_and_memory_cell"][0] == one
     assert "functions it defines" in chosen["02_gates_and_memory_cell"][1]
     assert chosen[KEY][0] == also, "a notebook named for the exercise wins"
-    assert notes == [f"{two.relative_to(tmp_path)} also looks like exercise {KEY}; "
-                     f"only {also.relative_to(tmp_path)} was graded"]
+    assert notes == [
+        f"{two.relative_to(tmp_path)} also looks like exercise {KEY}; only {also.relative_to(tmp_path)} was graded"
+    ]
 
 
 def test_a_lone_notebook_of_another_exercise_is_graded_and_the_mix_up_explained(tmp_path):
@@ -265,8 +277,7 @@ def _cases(folder: Path) -> None:
     # Gradescope's containers, usually: no namespaces.
     no_ns = "LSTM_COURSE_NO_NAMESPACES=1"
     shutil.copy(solution, _case(folder, "no_namespaces_refused", env=no_ns) / "mine.ipynb")
-    shutil.copy(solution, _case(folder, "no_namespaces_allowed", env=no_ns, allow_unsandboxed=True)
-                / "mine.ipynb")
+    shutil.copy(solution, _case(folder, "no_namespaces_allowed", env=no_ns, allow_unsandboxed=True) / "mine.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -292,9 +303,23 @@ def gradescope_runs(tmp_path_factory):
     harness = tmp / "harness.sh"
     harness.write_text(HARNESS)
     try:
-        proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "bash", str(harness),
-                               str(ag), str(cases), str(out), sys.executable],
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "bash",
+                str(harness),
+                str(ag),
+                str(cases),
+                str(out),
+                sys.executable,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         if created:
             with contextlib.suppress(OSError):  # another run may be using it; it is empty either way
@@ -383,8 +408,10 @@ def test_the_bundle_and_the_grader_are_closed_to_other_users(gradescope_runs):
 
 
 def test_every_submission_gets_the_same_hidden_inputs(gradescope_runs):
-    seeds = {json.loads((gradescope_runs[0] / f"{c}.json").read_text())["extra_data"]["exercises"][KEY]["seed"]
-             for c in ("correct", "partly_wrong", "broken", "empty")}
+    seeds = {
+        json.loads((gradescope_runs[0] / f"{c}.json").read_text())["extra_data"]["exercises"][KEY]["seed"]
+        for c in ("correct", "partly_wrong", "broken", "empty")
+    }
     assert len(seeds) == 1
 
 

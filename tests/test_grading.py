@@ -60,8 +60,7 @@ CELL_BODY = """
     c = f * c_prev + i * g
     h = o * np.tanh(c)
 """
-CELL_OK = "def lstm_cell_forward(x, h_prev, c_prev, params):" + CELL_BODY + \
-    "    return h, c, None\n"
+CELL_OK = "def lstm_cell_forward(x, h_prev, c_prev, params):" + CELL_BODY + "    return h, c, None\n"
 
 
 def notebook(path: Path, *cells, exercise=None) -> Path:
@@ -77,14 +76,15 @@ def hardcoded_sigmoid_source() -> str:
     """A sigmoid that only knows the public cases' answers (from the reference)."""
     from lstm_lib.numpy import sigmoid
 
-    table = [(c.calls[0].args[0].tolist(), sigmoid(c.calls[0].args[0]).tolist())
-             for c in public_cases(SIGMOID)]
-    return ("PUBLIC = " + repr(table) + "\n\n"
-            "def sigmoid(x):\n"
-            "    for xs, ys in PUBLIC:\n"
-            "        if np.shape(xs) == np.shape(x) and np.array_equal(np.array(xs), x):\n"
-            "            return np.array(ys, dtype=x.dtype)\n"
-            "    return np.zeros_like(x)\n")
+    table = [(c.calls[0].args[0].tolist(), sigmoid(c.calls[0].args[0]).tolist()) for c in public_cases(SIGMOID)]
+    return (
+        "PUBLIC = " + repr(table) + "\n\n"
+        "def sigmoid(x):\n"
+        "    for xs, ys in PUBLIC:\n"
+        "        if np.shape(xs) == np.shape(x) and np.array_equal(np.array(xs), x):\n"
+        "            return np.array(ys, dtype=x.dtype)\n"
+        "    return np.zeros_like(x)\n"
+    )
 
 
 # name -> (cells, metadata exercise or None); every stem names its exercise (01_/02_ key).
@@ -92,16 +92,17 @@ def hostile_submissions(tmp: Path) -> dict:
     escape = tmp / "escaped.txt"
     subs = {
         "correct_02_gates_and_memory_cell": [IMPORTS, SIGMOID_OK, TANH_OK, "check(sigmoid)"],
-        "correct_03_one_lstm_step": [IMPORTS, SIGMOID_OK, INIT_OK, CELL_OK,
-                                     "check(lstm_cell_forward)"],
-        "loop_02_gates_and_memory_cell": [
-            IMPORTS, TANH_ALONE, "def sigmoid(x):\n    while True:\n        pass"],
-        "exit_02_gates_and_memory_cell": [
-            IMPORTS, TANH_ALONE, "import os\n\ndef sigmoid(x):\n    os._exit(3)"],
+        "correct_03_one_lstm_step": [IMPORTS, SIGMOID_OK, INIT_OK, CELL_OK, "check(lstm_cell_forward)"],
+        "loop_02_gates_and_memory_cell": [IMPORTS, TANH_ALONE, "def sigmoid(x):\n    while True:\n        pass"],
+        "exit_02_gates_and_memory_cell": [IMPORTS, TANH_ALONE, "import os\n\ndef sigmoid(x):\n    os._exit(3)"],
         "alloc_02_gates_and_memory_cell": [
-            IMPORTS, TANH_ALONE, "def sigmoid(x):\n    big = np.ones(10**9)\n    return big[:x.size]"],
+            IMPORTS,
+            TANH_ALONE,
+            "def sigmoid(x):\n    big = np.ones(10**9)\n    return big[:x.size]",
+        ],
         "patch_02_gates_and_memory_cell": [
-            IMPORTS, TANH_ALONE,
+            IMPORTS,
+            TANH_ALONE,
             """
             np.allclose = lambda *a, **k: True
             np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), bool)
@@ -114,13 +115,16 @@ def hostile_submissions(tmp: Path) -> dict:
                 np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), bool)
                 np.array_equal = lambda *a, **k: True
                 return np.zeros_like(x)
-            """],
+            """,
+        ],
         "recheck_02_gates_and_memory_cell": [
-            IMPORTS, TANH_ALONE,
+            IMPORTS,
+            TANH_ALONE,
             "def check(fn, **kwargs):\n    return True",
             "check = lambda *a, **k: True",
             "def sigmoid(x):\n    return x",
-            "check(sigmoid)"],
+            "check(sigmoid)",
+        ],
         "reference_02_gates_and_memory_cell": [
             IMPORTS,
             "def sigmoid(x):\n    from lstm_lib.numpy import sigmoid as s\n    return s(x)",
@@ -129,23 +133,26 @@ def hostile_submissions(tmp: Path) -> dict:
 
             def tanh(x):
                 return importlib.import_module("lstm_lib.numpy").tanh(x)
-            """],
-        "refimport_02_gates_and_memory_cell": [
-            "from lstm_lib.numpy import sigmoid, tanh"],
+            """,
+        ],
+        "refimport_02_gates_and_memory_cell": ["from lstm_lib.numpy import sigmoid, tanh"],
         "refpath_03_one_lstm_step": [
-            IMPORTS, INIT_OK,
+            IMPORTS,
+            INIT_OK,
             f"""
             import importlib.util
 
             def lstm_cell_forward(x, h_prev, c_prev, params):
-                path = {str(ROOT / 'lstm_lib' / 'numpy' / 'cell.py')!r}
+                path = {str(ROOT / "lstm_lib" / "numpy" / "cell.py")!r}
                 spec = importlib.util.spec_from_file_location("cell", path)
                 mod = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(mod)
                 return mod.lstm_cell_forward(x, h_prev, c_prev, params)
-            """],
+            """,
+        ],
         "torch_03_one_lstm_step": [
-            IMPORTS, INIT_OK,
+            IMPORTS,
+            INIT_OK,
             """
             def lstm_cell_forward(x, h_prev, c_prev, params):
                 import torch
@@ -156,21 +163,31 @@ def hostile_submissions(tmp: Path) -> dict:
                     h, c = cell(torch.from_numpy(x), (torch.from_numpy(h_prev),
                                                       torch.from_numpy(c_prev)))
                 return h.numpy(), c.numpy(), None
-            """],
+            """,
+        ],
         "shape_03_one_lstm_step": [
-            IMPORTS, SIGMOID_OK, INIT_OK,
-            "def lstm_cell_forward(x, h_prev, c_prev, params):" + CELL_BODY
-            + "    return h.reshape(-1), c, None\n"],
+            IMPORTS,
+            SIGMOID_OK,
+            INIT_OK,
+            "def lstm_cell_forward(x, h_prev, c_prev, params):" + CELL_BODY + "    return h.reshape(-1), c, None\n",
+        ],
         "renamed_03_one_lstm_step": [
-            IMPORTS, SIGMOID_OK, INIT_OK,
-            "def lstm_cell_fwd(x, h_prev, c_prev, params):" + CELL_BODY + "    return h, c, None"],
+            IMPORTS,
+            SIGMOID_OK,
+            INIT_OK,
+            "def lstm_cell_fwd(x, h_prev, c_prev, params):" + CELL_BODY + "    return h, c, None",
+        ],
         "hardcoded_02_gates_and_memory_cell": [IMPORTS, TANH_ALONE, hardcoded_sigmoid_source()],
         "printer_02_gates_and_memory_cell": [
-            IMPORTS, TANH_ALONE,
-            SIGMOID_OK.replace("def sigmoid(x):\n",
-                               "def sigmoid(x):\n    print('spam ' * 2_000_000)  # 10 MB a call, 50 MB in all\n")],
+            IMPORTS,
+            TANH_ALONE,
+            SIGMOID_OK.replace(
+                "def sigmoid(x):\n", "def sigmoid(x):\n    print('spam ' * 2_000_000)  # 10 MB a call, 50 MB in all\n"
+            ),
+        ],
         "writer_02_gates_and_memory_cell": [
-            IMPORTS, TANH_ALONE,
+            IMPORTS,
+            TANH_ALONE,
             f"""
             import os
 
@@ -184,9 +201,11 @@ def hostile_submissions(tmp: Path) -> dict:
                 fd = os.open({str(escape)!r}, os.O_WRONLY | os.O_CREAT)
                 os.write(fd, b"escaped")
                 return 1 / (1 + np.exp(-x))
-            """],
+            """,
+        ],
         "spawner_02_gates_and_memory_cell": [
-            IMPORTS, TANH_ALONE,
+            IMPORTS,
+            TANH_ALONE,
             f"""
             import os
             import subprocess
@@ -203,9 +222,11 @@ def hostile_submissions(tmp: Path) -> dict:
                     pass
                 os.system("sleep {PROCESS_MARKER} &")
                 return x
-            """],
+            """,
+        ],
         "parentkiller_02_gates_and_memory_cell": [
-            IMPORTS, TANH_ALONE,
+            IMPORTS,
+            TANH_ALONE,
             """
             import os
             import signal
@@ -223,7 +244,8 @@ def hostile_submissions(tmp: Path) -> dict:
                 import ctypes
                 ctypes.CDLL(None).kill(os.getppid(), 9)
                 return x
-            """],
+            """,
+        ],
     }
     paths = {name: notebook(tmp / f"{name}.ipynb", *cells) for name, cells in subs.items()}
     paths["notjson"] = tmp / "notjson.ipynb"
@@ -234,9 +256,14 @@ def hostile_submissions(tmp: Path) -> dict:
 
 
 def run_cli(*args, env=None, timeout=600):
-    return subprocess.run([sys.executable, "-m", "lstm_lib.grading.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "lstm_lib.grading.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def read_batch(out: Path) -> dict:
@@ -332,24 +359,26 @@ def affected(batch, name, function, *, why, other=None):
         assert w in test["output"], test["output"]
     assert w in feedback(batch["out"], name)
     if other:
-        assert float(row[other]) == graded_test(res, other)["max_score"] > 0, \
-            graded_test(res, other)["output"]
+        assert float(row[other]) == graded_test(res, other)["max_score"] > 0, graded_test(res, other)["output"]
     return test["output"]
 
 
 def test_infinite_loop_times_out(batch):
-    affected(batch, "loop_02_gates_and_memory_cell", "sigmoid",
-             why=["did not finish in time", "time limit of 4 s"], other="tanh")
+    affected(
+        batch,
+        "loop_02_gates_and_memory_cell",
+        "sigmoid",
+        why=["did not finish in time", "time limit of 4 s"],
+        other="tanh",
+    )
 
 
 def test_os_exit_inside_the_function(batch):
-    affected(batch, "exit_02_gates_and_memory_cell", "sigmoid", why="exit code 3 (os._exit",
-             other="tanh")
+    affected(batch, "exit_02_gates_and_memory_cell", "sigmoid", why="exit code 3 (os._exit", other="tanh")
 
 
 def test_allocating_1e9_floats_hits_the_memory_limit(batch):
-    affected(batch, "alloc_02_gates_and_memory_cell", "sigmoid", why="MemoryError",
-             other="tanh")
+    affected(batch, "alloc_02_gates_and_memory_cell", "sigmoid", why="MemoryError", other="tanh")
 
 
 def test_monkeypatched_numpy_comparisons_do_not_help(batch):
@@ -370,24 +399,32 @@ def test_calling_the_reference_directly_or_through_importlib_is_blocked(batch):
 
 
 def test_loading_the_reference_by_its_file_path_is_blocked(batch):
-    affected(batch, "refpath_03_one_lstm_step", "lstm_cell_forward", why="is not allowed",
-             other="init_lstm_params")
+    affected(batch, "refpath_03_one_lstm_step", "lstm_cell_forward", why="is not allowed", other="init_lstm_params")
 
 
 def test_torch_lstmcell_is_unavailable(batch):
-    affected(batch, "torch_03_one_lstm_step", "lstm_cell_forward",
-             why="import of torch is not allowed", other="init_lstm_params")
+    affected(
+        batch,
+        "torch_03_one_lstm_step",
+        "lstm_cell_forward",
+        why="import of torch is not allowed",
+        other="init_lstm_params",
+    )
 
 
 def test_right_values_in_the_wrong_shape(batch):
-    out = affected(batch, "shape_03_one_lstm_step", "lstm_cell_forward",
-                   why="h has shape (", other="init_lstm_params")
+    out = affected(batch, "shape_03_one_lstm_step", "lstm_cell_forward", why="h has shape (", other="init_lstm_params")
     assert "the values are right, the shape is not" in out
 
 
 def test_renamed_function_names_what_was_looked_for(batch):
-    out = affected(batch, "renamed_03_one_lstm_step", "lstm_cell_forward",
-                   why="no function named lstm_cell_forward", other="init_lstm_params")
+    out = affected(
+        batch,
+        "renamed_03_one_lstm_step",
+        "lstm_cell_forward",
+        why="no function named lstm_cell_forward",
+        other="init_lstm_params",
+    )
     assert "lstm_cell_fwd" in out and "renamed" in out
 
 
@@ -397,8 +434,7 @@ def test_hard_coded_public_outputs_score_zero(batch):
     ns = {"np": np}
     exec(hardcoded_sigmoid_source(), ns)
     assert check(ns["sigmoid"], show=False).passed, "it does pass the public cases"
-    affected(batch, "hardcoded_02_gates_and_memory_cell", "sigmoid", why="differs",
-             other="tanh")
+    affected(batch, "hardcoded_02_gates_and_memory_cell", "sigmoid", why="differs", other="tanh")
 
 
 def test_printing_50_mb_keeps_results_small(batch):
@@ -414,19 +450,18 @@ def test_writing_outside_its_folder_leaves_nothing_behind(batch):
     assert not (batch["tmp"] / "escaped.txt").exists()
     assert not any(Path("/").glob("escaped_relative.txt"))
     assert not any(Path("/tmp").glob("escaped_relative.txt"))
-    affected(batch, "writer_02_gates_and_memory_cell", "sigmoid", why="is not allowed",
-             other="tanh")
+    affected(batch, "writer_02_gates_and_memory_cell", "sigmoid", why="is not allowed", other="tanh")
 
 
 def test_background_processes_do_not_survive_grading(batch):
     assert sleeping_processes() == []
-    affected(batch, "spawner_02_gates_and_memory_cell", "sigmoid",
-             why="is not allowed in the grader's sandbox", other="tanh")
+    affected(
+        batch, "spawner_02_gates_and_memory_cell", "sigmoid", why="is not allowed in the grader's sandbox", other="tanh"
+    )
 
 
 def test_killing_its_parent_does_not_stop_the_batch(batch):
-    affected(batch, "parentkiller_02_gates_and_memory_cell", "sigmoid", why="is not allowed",
-             other="tanh")
+    affected(batch, "parentkiller_02_gates_and_memory_cell", "sigmoid", why="is not allowed", other="tanh")
     assert batch["rows"]["correct_03_one_lstm_step"]["status"] == "graded"
 
 
@@ -453,8 +488,7 @@ def test_no_input_is_a_usage_error(tmp_path):
 def test_without_namespaces_the_feedback_says_so(tmp_path):
     sub = notebook(tmp_path / "02_gates_and_memory_cell.ipynb", IMPORTS, SIGMOID_OK, TANH_OK)
     allow = [f for f in ("--allow-unsandboxed",) if f in run_cli("grade", "--help").stdout]
-    proc = run_cli("grade", sub, "--out", tmp_path / "out", "--seed", 1, *allow,
-                   env={"LSTM_COURSE_NO_NAMESPACES": "1"})
+    proc = run_cli("grade", sub, "--out", tmp_path / "out", "--seed", 1, *allow, env={"LSTM_COURSE_NO_NAMESPACES": "1"})
     assert proc.returncode == 0, proc.stderr
     fb = feedback(tmp_path / "out", "02_gates_and_memory_cell")
     assert "namespaces are unavailable" in fb and "3 / 3" in fb
@@ -462,15 +496,18 @@ def test_without_namespaces_the_feedback_says_so(tmp_path):
 
 def test_parser_ignores_calls_magics_and_cell_order():
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in [
-        "check(lstm_cell_forward)\nh, c, _ = lstm_cell_forward(1, 2, 3, 4)",
-        "def lstm_cell_forward(x, h_prev, c_prev, params):\n    return helper(x)",
-        "%matplotlib inline\n!pip install nothing\nSCALE = 2.0",
-        "def helper(x):\n    return x * SCALE",
-        "def broken(:\n    pass",
-        "%%bash\necho hi",
-        "import numpy as np\nprint('hello')\nfor i in range(3):\n    pass",
-    ]]
+    nb.cells = [
+        nbformat.v4.new_code_cell(c)
+        for c in [
+            "check(lstm_cell_forward)\nh, c, _ = lstm_cell_forward(1, 2, 3, 4)",
+            "def lstm_cell_forward(x, h_prev, c_prev, params):\n    return helper(x)",
+            "%matplotlib inline\n!pip install nothing\nSCALE = 2.0",
+            "def helper(x):\n    return x * SCALE",
+            "def broken(:\n    pass",
+            "%%bash\necho hi",
+            "import numpy as np\nprint('hello')\nfor i in range(3):\n    pass",
+        ]
+    ]
     parsed = parse_definitions(nb, ("lstm_cell_forward",))
     codes = "\n".join(s.code for s in parsed.snippets)
     assert {"lstm_cell_forward", "helper", "SCALE", "np"} <= parsed.names
@@ -495,8 +532,7 @@ def test_solution_notebooks_grade_at_full_marks(tmp_path):
     assert len(rows) == len(nbs)
     for name, row in rows.items():
         assert row["status"] == "graded" and row["exercise"], row
-        assert float(row["total"]) == float(row["max_score"]) > 0, \
-            feedback(tmp_path, name)
+        assert float(row["total"]) == float(row["max_score"]) > 0, feedback(tmp_path, name)
 
 
 def test_blank_exercises_score_zero_without_crashing(tmp_path):

@@ -50,4 +50,3 @@ def test_class_of_20_is_graded_with_no_row_lost(graded_class):
     assert set(rows) == set(manifest), "every notebook has its row in grades.csv"
     statuses = Counter(rows[name]["status"] for name, (kind, _) in manifest.items() if kind == "broken")
     assert statuses == {"unreadable": 2}
-

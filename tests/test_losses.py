@@ -29,8 +29,7 @@ def test_mse_loss_matches_torch_and_finite_differences():
     want.backward()
     assert loss == pytest.approx(want.item(), rel=1e-12)
     np.testing.assert_allclose(dpred, p.grad.numpy(), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(dpred, numeric_grad(lambda a: mse_loss(a, target)[0], pred.copy()),
-                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(dpred, numeric_grad(lambda a: mse_loss(a, target)[0], pred.copy()), rtol=1e-6, atol=1e-9)
 
 
 def test_softmax_cross_entropy_matches_torch_and_finite_differences():
@@ -88,11 +87,20 @@ def test_exercise_5_states_what_it_grades_and_its_corpus_covers_both_functions()
     from mistakes import corpus
 
     root = Path(__file__).resolve().parents[1]
-    stated = ["the mean over all $N$ elements", "not the sum", "$2(\\hat y - y)/N$",
-              "Float32 inputs give a float32 `dpred`", "(N, C)", "integer class indices",
-              "the mean over the N examples", "$(\\mathrm{softmax}(z) - \\mathrm{onehot}(y))/N$",
-              "Float32 logits give a float32 `dlogits`", "as large as $\\pm 1000$",
-              "NumPy warns of no overflow", "leave their inputs unchanged"]
+    stated = [
+        "the mean over all $N$ elements",
+        "not the sum",
+        "$2(\\hat y - y)/N$",
+        "Float32 inputs give a float32 `dpred`",
+        "(N, C)",
+        "integer class indices",
+        "the mean over the N examples",
+        "$(\\mathrm{softmax}(z) - \\mathrm{onehot}(y))/N$",
+        "Float32 logits give a float32 `dlogits`",
+        "as large as $\\pm 1000$",
+        "NumPy warns of no overflow",
+        "leave their inputs unchanged",
+    ]
     for folder in ("solutions", "exercises"):
         nb = nbformat.read(root / folder / "05_losses_and_outputs.ipynb", as_version=4)
         text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")

@@ -67,8 +67,16 @@ def both(B, T, D, H, seed=0, dtype=np.float64, with_n=True, dhs_none=False):
 # (1, ...) is one sequence (row products); B * H < 64 takes the one-tanh route in float64, above it the one-exp
 # route; (40, 30, 3, 48) and (3, 700, 2, 64) span several chunks of the backward pass (the chunk holds about
 # 1 MiB of gradients: 11 steps at B=40 H=48, 113 at B=3 H=64).
-SHAPES = [(1, 1, 1, 1), (1, 9, 3, 4), (1, 300, 2, 70), (2, 1, 3, 5), (3, 7, 2, 5), (16, 6, 4, 8),
-          (40, 30, 3, 48), (3, 700, 2, 64)]
+SHAPES = [
+    (1, 1, 1, 1),
+    (1, 9, 3, 4),
+    (1, 300, 2, 70),
+    (2, 1, 3, 5),
+    (3, 7, 2, 5),
+    (16, 6, 4, 8),
+    (40, 30, 3, 48),
+    (3, 700, 2, 64),
+]
 
 
 @pytest.mark.parametrize("B,T,D,H", SHAPES)
@@ -110,8 +118,14 @@ def test_each_backward_rejects_the_other_paths_cache():
 
 
 @settings(max_examples=40, deadline=None)
-@given(B=st.integers(1, 6), T=st.integers(1, 9), D=st.integers(1, 5), H=st.integers(1, 20),
-       seed=st.integers(0, 2**32 - 1), with_n=st.booleans())
+@given(
+    B=st.integers(1, 6),
+    T=st.integers(1, 9),
+    D=st.integers(1, 5),
+    H=st.integers(1, 20),
+    seed=st.integers(0, 2**32 - 1),
+    with_n=st.booleans(),
+)
 def test_fast_path_equals_reference_for_any_shape(B, T, D, H, seed, with_n):
     (ref_f, ref_b), (fast_f, fast_b) = both(B, T, D, H, seed=seed, with_n=with_n)
     assert_same(ref_f, fast_f, **F64)
@@ -119,6 +133,7 @@ def test_fast_path_equals_reference_for_any_shape(B, T, D, H, seed, with_n):
 
 
 # The fast path's own machinery: chunks of steps, and scratch buffers kept between calls.
+
 
 def _backward(B, T, D, H, seed=0, dtype=np.float64):
     p, x, h0, c0, dhs, dh_n, dc_n = problem(B, T, D, H, seed, dtype)
@@ -163,6 +178,7 @@ def test_backward_runs_in_several_threads_at_once():
 # Padded sequences and both directions: fast.masked_lstm_* and fast.bilstm_* against the references in sequences.py
 # (which tests/test_numpy_sequences.py holds to torch.nn.LSTM on packed sequences).
 
+
 def random_mask(kind, B, T, rng):
     """(B, T) masks of each kind the fast path treats: right padding with lengths from 0 to T (0 and T included
     when B allows), holes anywhere, nothing real, everything real."""
@@ -181,8 +197,10 @@ def both_masked(B, T, D, H, mask_kind, seed=0, dtype=np.float64, with_n=True, dh
     if not with_n:
         dh_n = dc_n = None
     out = []
-    for forward, backward in ((masked_lstm_forward, masked_lstm_backward),
-                              (fast.masked_lstm_forward, fast.masked_lstm_backward)):
+    for forward, backward in (
+        (masked_lstm_forward, masked_lstm_backward),
+        (fast.masked_lstm_forward, fast.masked_lstm_backward),
+    ):
         fwd = forward(x, mask, h0, c0, p)
         out.append((fwd, backward(None if dhs_none else dhs, fwd[2], dh_n, dc_n)))
     return out
@@ -255,8 +273,15 @@ def test_fast_bidirectional_layer_equals_reference(B, T, D, H, mask_kind):
 
 
 @settings(max_examples=40, deadline=None)
-@given(B=st.integers(1, 6), T=st.integers(1, 9), D=st.integers(1, 5), H=st.integers(1, 20),
-       seed=st.integers(0, 2**32 - 1), mask_kind=st.sampled_from(["lengths", "holes"]), with_n=st.booleans())
+@given(
+    B=st.integers(1, 6),
+    T=st.integers(1, 9),
+    D=st.integers(1, 5),
+    H=st.integers(1, 20),
+    seed=st.integers(0, 2**32 - 1),
+    mask_kind=st.sampled_from(["lengths", "holes"]),
+    with_n=st.booleans(),
+)
 def test_fast_masked_layer_equals_reference_for_any_shape_and_mask(B, T, D, H, seed, mask_kind, with_n):
     (ref_f, ref_b), (fast_f, fast_b) = both_masked(B, T, D, H, mask_kind, seed=seed, with_n=with_n)
     assert_same(ref_f, fast_f, **F64)

@@ -155,7 +155,11 @@ def test_init_follows_pytorch_layout_range_and_forget_bias():
     D, H = 5, 16
     p = init_lstm_params(D, H, rng=np.random.default_rng(0))
     assert {k: v.shape for k, v in p.items()} == {
-        "weight_ih": (4 * H, D), "weight_hh": (4 * H, H), "bias_ih": (4 * H,), "bias_hh": (4 * H,)}
+        "weight_ih": (4 * H, D),
+        "weight_hh": (4 * H, H),
+        "bias_ih": (4 * H,),
+        "bias_hh": (4 * H,),
+    }
     k = 1 / np.sqrt(H)
     for name, v in p.items():
         assert v.dtype == np.float64
@@ -236,11 +240,15 @@ def test_masked_stack_runs_the_masked_layers_fast_or_reference_with_the_same_val
     dhs = rng.standard_normal((B, T, (2 if bidirectional else 1) * H))
     runs = {}
     for use_fast in (True, False):
-        hs, (h_n, c_n), cache = lstm_stack_forward(x, None, None, params, mask=mask, bidirectional=bidirectional,
-                                                   fast=use_fast)
+        hs, (h_n, c_n), cache = lstm_stack_forward(
+            x, None, None, params, mask=mask, bidirectional=bidirectional, fast=use_fast
+        )
         runs[use_fast] = (hs, h_n, c_n, *lstm_stack_backward(dhs, cache)[:3])
-        want = (fast.FastBiLSTMCache if bidirectional else fast.FastLSTMCache) if use_fast else (
-            BiLSTMCache if bidirectional else MaskedLSTMCache)
+        want = (
+            (fast.FastBiLSTMCache if bidirectional else fast.FastLSTMCache)
+            if use_fast
+            else (BiLSTMCache if bidirectional else MaskedLSTMCache)
+        )
         assert all(type(layer) is want for layer in cache.layers)
     assert runs[True][1].shape == ((2 * L if bidirectional else L), B, H)
     for a, b in zip(runs[True], runs[False], strict=True):

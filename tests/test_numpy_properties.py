@@ -18,8 +18,14 @@ dims = st.integers(1, 5)
 
 
 @settings(max_examples=40, deadline=None)
-@given(B=dims, T=st.integers(1, 8), D=dims, H=dims, seed=st.integers(0, 2**32 - 1),
-       dtype=st.sampled_from([np.float64, np.float32]))
+@given(
+    B=dims,
+    T=st.integers(1, 8),
+    D=dims,
+    H=dims,
+    seed=st.integers(0, 2**32 - 1),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
 def test_sequence_functions_keep_shapes_and_dtype_and_agree_with_the_fast_path(B, T, D, H, seed, dtype):
     rng = np.random.default_rng(seed)
     p = init_lstm_params(D, H, rng=rng, dtype=dtype)

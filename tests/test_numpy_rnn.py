@@ -36,7 +36,11 @@ def _torch_rnn(p):
 def test_init_rnn_params_has_torch_layout_and_range():
     p = init_rnn_params(D, H, rng=0)
     assert {k: v.shape for k, v in p.items()} == {
-        "weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
+        "weight_ih": (H, D),
+        "weight_hh": (H, H),
+        "bias_ih": (H,),
+        "bias_hh": (H,),
+    }
     assert all(np.abs(v).max() <= 1 / np.sqrt(H) for v in p.values())
     assert all(v.dtype == np.float32 for v in init_rnn_params(D, H, rng=0, dtype=np.float32).values())
     same = init_rnn_params(D, H, rng=np.random.default_rng(3))
@@ -94,8 +98,7 @@ def test_rnn_backward_matches_finite_differences():
         return float((rnn_forward(x, h0, p)[0] * dhs).sum())
 
     dx, dh0, grads = rnn_backward(dhs, rnn_forward(x, h0, p)[2])
-    result = grad_check(loss, {"params": p, "x": x, "h0": h0},
-                        {"params": grads, "x": dx, "h0": dh0})
+    result = grad_check(loss, {"params": p, "x": x, "h0": h0}, {"params": grads, "x": dx, "h0": dh0})
     assert result.passed(1e-5), str(result)
 
 
@@ -104,9 +107,11 @@ def test_rnn_step_backward_matches_finite_differences():
     x0 = x[:, 0].copy()
     dh = np.random.default_rng(6).normal(size=(B, H))
     dx, dh_prev, grads = rnn_step_backward(dh, rnn_step_forward(x0, h0, p)[1])
-    result = grad_check(lambda: float((rnn_step_forward(x0, h0, p)[0] * dh).sum()),
-                        {"params": p, "x": x0, "h_prev": h0},
-                        {"params": grads, "x": dx, "h_prev": dh_prev})
+    result = grad_check(
+        lambda: float((rnn_step_forward(x0, h0, p)[0] * dh).sum()),
+        {"params": p, "x": x0, "h_prev": h0},
+        {"params": grads, "x": dx, "h_prev": dh_prev},
+    )
     assert result.passed(1e-5), str(result)
 
 

@@ -55,6 +55,7 @@ def padded_batch(lengths, T, D, seed=0, pad_value=np.nan):
 # Against torch.nn.LSTM on packed sequences, and autograd
 # ---------------------------------------------------------------------------
 
+
 def torch_packed_run(params_list, bidirectional, x, lengths, h0, c0, dhs, dh_n, dc_n):
     """torch.nn.LSTM(batch_first=True) with these weights, copied through its state_dict, over packed sequences.
 
@@ -67,21 +68,36 @@ def torch_packed_run(params_list, bidirectional, x, lengths, h0, c0, dhs, dh_n, 
     layers = [pair if bidirectional else (pair,) for pair in params_list]
     D = layers[0][0]["weight_ih"].shape[1]
     H = layers[0][0]["weight_hh"].shape[1]
-    lstm = torch.nn.LSTM(D, H, num_layers=len(layers), bidirectional=bidirectional, batch_first=True,
-                         dtype=torch.float64)
-    state = {f"{k}_l{l}{'_reverse' if d else ''}": torch.from_numpy(np.array(p[k]))
-             for l, directions in enumerate(layers) for d, p in enumerate(directions) for k in KEYS}
+    lstm = torch.nn.LSTM(
+        D, H, num_layers=len(layers), bidirectional=bidirectional, batch_first=True, dtype=torch.float64
+    )
+    state = {
+        f"{k}_l{l}{'_reverse' if d else ''}": torch.from_numpy(np.array(p[k]))
+        for l, directions in enumerate(layers)
+        for d, p in enumerate(directions)
+        for k in KEYS
+    }
     lstm.load_state_dict(state, strict=True)
     xt, h0t, c0t = (torch.tensor(a, requires_grad=True) for a in (x, h0, c0))
     packed = pack_padded_sequence(xt, torch.as_tensor(lengths), batch_first=True, enforce_sorted=False)
     out_packed, (h_n, c_n) = lstm(packed, (h0t, c0t))
     out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=x.shape[1])
-    loss = (out * torch.from_numpy(dhs)).sum() + (h_n * torch.from_numpy(dh_n)).sum() \
+    loss = (
+        (out * torch.from_numpy(dhs)).sum()
+        + (h_n * torch.from_numpy(dh_n)).sum()
         + (c_n * torch.from_numpy(dc_n)).sum()
+    )
     loss.backward()
     grads = {name: p.grad.numpy() for name, p in lstm.named_parameters()}
-    return (out.detach().numpy(), h_n.detach().numpy(), c_n.detach().numpy(),
-            xt.grad.numpy(), h0t.grad.numpy(), c0t.grad.numpy(), grads)
+    return (
+        out.detach().numpy(),
+        h_n.detach().numpy(),
+        c_n.detach().numpy(),
+        xt.grad.numpy(),
+        h0t.grad.numpy(),
+        c0t.grad.numpy(),
+        grads,
+    )
 
 
 def _stack_problem(L, bidirectional, lengths, T=9, D=3, H=4, seed=0):
@@ -105,8 +121,7 @@ def test_stack_matches_torch_lstm_on_packed_sequences_forward_and_backward(L, bi
     mask = right_padded(LENGTHS, x.shape[1])
     want = torch_packed_run(params, bidirectional, x, LENGTHS, h0, c0, dhs, dh_n, dc_n)
 
-    hs, (h_n, c_n), cache = lstm_stack_forward(x, h0, c0, params, mask=mask, bidirectional=bidirectional,
-                                               fast=use_fast)
+    hs, (h_n, c_n), cache = lstm_stack_forward(x, h0, c0, params, mask=mask, bidirectional=bidirectional, fast=use_fast)
     for name, got, ref in zip(("hs", "h_n", "c_n"), (hs, h_n, c_n), want[:3], strict=True):
         assert got.shape == ref.shape, name
         np.testing.assert_allclose(got, ref, **F64, err_msg=name)
@@ -129,8 +144,9 @@ def test_bilstm_layer_matches_torch_on_packed_sequences(impl):
     want = torch_packed_run(params, True, x, lengths, h0, c0, dhs, dh_n, dc_n)
     hs, (h_n, c_n), cache = bi_forward(x, right_padded(lengths, 7), *params[0], h0, c0)
     dx, dh0, dc0, (g_fwd, g_bwd) = bi_backward(dhs, cache, dh_n, dc_n)
-    for name, got, ref in zip(("hs", "h_n", "c_n", "dx", "dh0", "dc0"), (hs, h_n, c_n, dx, dh0, dc0), want[:6],
-                              strict=True):
+    for name, got, ref in zip(
+        ("hs", "h_n", "c_n", "dx", "dh0", "dc0"), (hs, h_n, c_n, dx, dh0, dc0), want[:6], strict=True
+    ):
         np.testing.assert_allclose(got, ref, **F64, err_msg=name)
     for k in KEYS:
         np.testing.assert_allclose(g_fwd[k], want[6][f"{k}_l0"], **F64, err_msg=k)
@@ -140,6 +156,7 @@ def test_bilstm_layer_matches_torch_on_packed_sequences(impl):
 # ---------------------------------------------------------------------------
 # Against finite differences
 # ---------------------------------------------------------------------------
+
 
 def _weighted(arrays, weights):
     """sum(a * w) over pairs: a scalar loss whose gradient with respect to each a is its w."""
@@ -181,8 +198,9 @@ def test_bilstm_backward_matches_finite_differences(impl):
         return _weighted((hs, h_n, c_n), w)
 
     dx, dh0, dc0, (gf, gb) = backward(w[0], forward(x, mask, pf, pb, h0, c0)[2], w[1], w[2])
-    result = grad_check(loss, {"x": x, "h0": h0, "c0": c0, "fwd": pf, "bwd": pb},
-                        {"x": dx, "h0": dh0, "c0": dc0, "fwd": gf, "bwd": gb})
+    result = grad_check(
+        loss, {"x": x, "h0": h0, "c0": c0, "fwd": pf, "bwd": pb}, {"x": dx, "h0": dh0, "c0": dc0, "fwd": gf, "bwd": gb}
+    )
     assert result.passed(1e-6), str(result)
 
 
@@ -207,8 +225,9 @@ def test_classifier_loss_backward_matches_finite_differences():
     hs, mask = rng.standard_normal((B, T, F)), right_padded([5, 2, 1, 4], T)
     params, targets = init_dense_params(F, C, rng=rng), np.array([0, 2, 1, 2])
     loss, dhs, grads = classifier_loss(hs, mask, params, targets)
-    result = grad_check(lambda: classifier_loss(hs, mask, params, targets)[0], {"hs": hs, **params},
-                        {"hs": dhs, **grads})
+    result = grad_check(
+        lambda: classifier_loss(hs, mask, params, targets)[0], {"hs": hs, **params}, {"hs": dhs, **grads}
+    )
     assert result.passed(1e-6), str(result)
     assert np.all(dhs[~mask] == 0)
     # and the loss is softmax cross-entropy of the pooled states' logits, averaged over B
@@ -227,22 +246,25 @@ def test_stack_with_dropout_matches_finite_differences_for_fixed_masks(bidirecti
     w = rng.standard_normal((B, T, (2 if bidirectional else 1) * H))
 
     def run():
-        return lstm_stack_forward(x, None, None, params, mask=mask, bidirectional=bidirectional, dropout=0.4,
-                                  rng=np.random.default_rng(11))
+        return lstm_stack_forward(
+            x, None, None, params, mask=mask, bidirectional=bidirectional, dropout=0.4, rng=np.random.default_rng(11)
+        )
 
     hs, _, cache = run()
     assert sum(m is not None for m in cache.dropout_masks) == L - 1
     dx, _, _, grads = lstm_stack_backward(w, cache)
     # Gradients through the layers are small; centred differences are good to about 1e-10 in absolute terms,
     # so a relative error is taken against at least 1e-4 (floor). A backward without the masks is off by 1e-1.
-    result = grad_check(lambda: _weighted((run()[0],), (w,)), {"x": x, "params": params},
-                        {"x": dx, "params": grads}, floor=1e-4)
+    result = grad_check(
+        lambda: _weighted((run()[0],), (w,)), {"x": x, "params": params}, {"x": dx, "params": grads}, floor=1e-4
+    )
     assert result.passed(1e-5), str(result)
 
 
 # ---------------------------------------------------------------------------
 # Padding changes nothing
 # ---------------------------------------------------------------------------
+
 
 @both_impls
 def test_values_at_padded_steps_change_no_output_and_no_gradient(impl):
@@ -259,8 +281,25 @@ def test_values_at_padded_steps_change_no_output_and_no_gradient(impl):
         dx, dh0, dc0, grads = backward(dhs[..., :H], cache)
         bi_hs, (bi_h_n, bi_c_n), bi_cache = bi_forward(x, mask, p, pb)
         bi_dx, bi_dh0, bi_dc0, (g_fwd, g_bwd) = bi_backward(dhs, bi_cache)
-        results.append([hs, h_n, c_n, dx, dh0, dc0, *grads.values(), bi_hs, bi_h_n, bi_c_n, bi_dx, bi_dh0, bi_dc0,
-                        *g_fwd.values(), *g_bwd.values()])
+        results.append(
+            [
+                hs,
+                h_n,
+                c_n,
+                dx,
+                dh0,
+                dc0,
+                *grads.values(),
+                bi_hs,
+                bi_h_n,
+                bi_c_n,
+                bi_dx,
+                bi_dh0,
+                bi_dc0,
+                *g_fwd.values(),
+                *g_bwd.values(),
+            ]
+        )
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
     assert np.all(results[0][0][~mask] == 0), "outputs at padded steps must be 0"
@@ -325,6 +364,7 @@ def test_bidirectional_stack_fast_and_reference_agree_and_ignore_padding(use_fas
 # The stack: states in torch's order, dropout between layers
 # ---------------------------------------------------------------------------
 
+
 def test_bidirectional_stack_is_its_layers_one_after_another_in_torchs_state_order():
     lengths, T, H = [4, 2], 4, 3
     params, x, h0, c0, *_ = _stack_problem(2, True, lengths, T=T, H=H, seed=13)
@@ -378,8 +418,11 @@ def test_init_bidirectional_stack_gives_pairs_with_inputs_of_2h_above_layer_0():
     D, H = 5, 3
     stack = init_lstm_stack_params(D, H, 3, bidirectional=True, rng=0)
     assert len(stack) == 3 and all(isinstance(pair, tuple) and len(pair) == 2 for pair in stack)
-    assert [[p["weight_ih"].shape for p in pair] for pair in stack] == [[(12, D)] * 2, [(12, 2 * H)] * 2,
-                                                                         [(12, 2 * H)] * 2]
+    assert [[p["weight_ih"].shape for p in pair] for pair in stack] == [
+        [(12, D)] * 2,
+        [(12, 2 * H)] * 2,
+        [(12, 2 * H)] * 2,
+    ]
     # drawn in torch's order: layer 0 forward, layer 0 backward, layer 1 forward, ...
     gen = np.random.default_rng(0)
     want = [init_lstm_params(D if i < 2 else 2 * H, H, rng=gen) for i in range(6)]
@@ -393,6 +436,7 @@ def test_init_bidirectional_stack_gives_pairs_with_inputs_of_2h_above_layer_0():
 # Error messages
 # ---------------------------------------------------------------------------
 
+
 def raises(pattern, f, *args, **kwargs):
     with pytest.raises(ValueError, match=pattern):
         f(*args, **kwargs)
@@ -403,85 +447,224 @@ def test_bad_masks_are_refused_with_what_a_mask_holds(impl):
     forward, _, bi_forward, _ = IMPLS[impl]
     p = init_lstm_params(2, 3, rng=0)
     x = np.zeros((2, 4, 2))
-    raises(re.escape("mask must have shape (B, T) with B=2, T=4, got shape (2, 3)"), forward,
-           x, np.ones((2, 3)), None, None, p)
-    raises(re.escape("mask must have shape (B, T) with B=2, T=4, got shape (4, 2)"), bi_forward,
-           x, np.ones((4, 2)), p, p)
-    raises(re.escape("mask must hold only 0s and 1s (or False and True): 1 marks a real step, 0 padding; "
-                     "got 2 at mask[1, 3]"), forward, x, np.array([[1, 1, 0, 0], [1, 1, 1, 2]]), None, None, p)
+    raises(
+        re.escape("mask must have shape (B, T) with B=2, T=4, got shape (2, 3)"),
+        forward,
+        x,
+        np.ones((2, 3)),
+        None,
+        None,
+        p,
+    )
+    raises(
+        re.escape("mask must have shape (B, T) with B=2, T=4, got shape (4, 2)"), bi_forward, x, np.ones((4, 2)), p, p
+    )
+    raises(
+        re.escape(
+            "mask must hold only 0s and 1s (or False and True): 1 marks a real step, 0 padding; got 2 at mask[1, 3]"
+        ),
+        forward,
+        x,
+        np.array([[1, 1, 0, 0], [1, 1, 1, 2]]),
+        None,
+        None,
+        p,
+    )
     raises(r"got 0\.5 at mask\[0, 1\]", bi_forward, x, np.array([[1, 0.5, 0, 0], [1, 1, 1, 1]]), p, p)
     raises(r"got nan at mask\[0, 0\]", forward, x, np.full((2, 4), np.nan), None, None, p)
-    raises(r"mask must be an array of bools or of 0s and 1s, got dtype <U1", forward, x,
-           np.full((2, 4), "1"), None, None, p)
+    raises(
+        r"mask must be an array of bools or of 0s and 1s, got dtype <U1",
+        forward,
+        x,
+        np.full((2, 4), "1"),
+        None,
+        None,
+        p,
+    )
 
 
 def test_bidirectional_parameters_and_states_are_checked_by_name():
     p3, p4 = init_lstm_params(2, 3, rng=0), init_lstm_params(2, 4, rng=1)
     x = np.zeros((2, 5, 2))
     for bi_forward in (bilstm_forward, fast.bilstm_forward):
-        raises(re.escape("params_fwd and params_bwd must have the same hidden size H, got H=3 (params_fwd) and "
-                         "H=4 (params_bwd)"), bi_forward, x, None, p3, p4)
+        raises(
+            re.escape(
+                "params_fwd and params_bwd must have the same hidden size H, got H=3 (params_fwd) and H=4 (params_bwd)"
+            ),
+            bi_forward,
+            x,
+            None,
+            p3,
+            p4,
+        )
         raises(r"^params_bwd must be a dict with keys weight_ih", bi_forward, x, None, p3, [p3])
-        raises(re.escape("h0 must have shape (2, B, H) (forward direction, backward direction) with B=2, H=3, "
-                         "got shape (2, 3)"), bi_forward, x, None, p3, p3, np.zeros((2, 3)))
-        raises(re.escape("x must have shape (B, T, D) (3 dimensions), got shape (5, 2)"), bi_forward,
-               x[0], None, p3, p3)
+        raises(
+            re.escape(
+                "h0 must have shape (2, B, H) (forward direction, backward direction) with B=2, H=3, got shape (2, 3)"
+            ),
+            bi_forward,
+            x,
+            None,
+            p3,
+            p3,
+            np.zeros((2, 3)),
+        )
+        raises(
+            re.escape("x must have shape (B, T, D) (3 dimensions), got shape (5, 2)"), bi_forward, x[0], None, p3, p3
+        )
     hs, _, cache = fast.bilstm_forward(x, None, p3, p3)
-    raises(re.escape("dhs must have shape (B, T, 2H) with B=2, T=5, 2H=6, got shape (2, 5, 3)"),
-           fast.bilstm_backward, hs[..., :3], cache)
-    raises(r"cache must be the BiLSTMCache returned by bilstm_forward, got FastBiLSTMCache", bilstm_backward,
-           hs, cache)
-    raises(r"cache must be the FastBiLSTMCache returned by bilstm_forward, got BiLSTMCache", fast.bilstm_backward,
-           hs, bilstm_forward(x, None, p3, p3)[2])
-    raises(r"cache must be the MaskedLSTMCache returned by masked_lstm_forward, got FastLSTMCache",
-           masked_lstm_backward, None, fast.masked_lstm_forward(x, None, None, None, p3)[2])
-    raises(r"cache must be the FastLSTMCache returned by masked_lstm_forward, got MaskedLSTMCache",
-           fast.masked_lstm_backward, None, masked_lstm_forward(x, None, None, None, p3)[2])
+    raises(
+        re.escape("dhs must have shape (B, T, 2H) with B=2, T=5, 2H=6, got shape (2, 5, 3)"),
+        fast.bilstm_backward,
+        hs[..., :3],
+        cache,
+    )
+    raises(r"cache must be the BiLSTMCache returned by bilstm_forward, got FastBiLSTMCache", bilstm_backward, hs, cache)
+    raises(
+        r"cache must be the FastBiLSTMCache returned by bilstm_forward, got BiLSTMCache",
+        fast.bilstm_backward,
+        hs,
+        bilstm_forward(x, None, p3, p3)[2],
+    )
+    raises(
+        r"cache must be the MaskedLSTMCache returned by masked_lstm_forward, got FastLSTMCache",
+        masked_lstm_backward,
+        None,
+        fast.masked_lstm_forward(x, None, None, None, p3)[2],
+    )
+    raises(
+        r"cache must be the FastLSTMCache returned by masked_lstm_forward, got MaskedLSTMCache",
+        fast.masked_lstm_backward,
+        None,
+        masked_lstm_forward(x, None, None, None, p3)[2],
+    )
 
 
 def test_stack_refuses_a_params_list_of_the_wrong_shape():
     x = np.zeros((2, 5, 3))
     bi = init_lstm_stack_params(3, 4, 2, bidirectional=True, rng=0)
     uni = init_lstm_stack_params(3, 4, 2, rng=0)
-    raises(re.escape("params_list[0] must be a pair (params_fwd, params_bwd) with bidirectional=True, got a dict"),
-           lstm_stack_forward, x, None, None, uni, bidirectional=True)
-    raises(re.escape("params_list[1] must be a pair (params_fwd, params_bwd) with bidirectional=True, "
-                     "got a 3-element tuple"),
-           lstm_stack_forward, x, None, None, [bi[0], (*bi[1], bi[1][0])], bidirectional=True)
-    raises(re.escape("params_list[0] is a pair of parameter dicts, the layer of a bidirectional stack: "
-                     "pass bidirectional=True"), lstm_stack_forward, x, None, None, bi)
-    raises(re.escape("params_list[1][1] must be a dict with keys weight_ih"), lstm_stack_forward, x, None, None,
-           [bi[0], (bi[1][0], None)], bidirectional=True)
-    raises(re.escape("params_list[1][0] has hidden size H=5, params_list[0] has H=4"), lstm_stack_forward, x, None,
-           None, [bi[0], tuple(init_lstm_stack_params(8, 5, 1, bidirectional=True, rng=1)[0])], bidirectional=True)
+    raises(
+        re.escape("params_list[0] must be a pair (params_fwd, params_bwd) with bidirectional=True, got a dict"),
+        lstm_stack_forward,
+        x,
+        None,
+        None,
+        uni,
+        bidirectional=True,
+    )
+    raises(
+        re.escape(
+            "params_list[1] must be a pair (params_fwd, params_bwd) with bidirectional=True, got a 3-element tuple"
+        ),
+        lstm_stack_forward,
+        x,
+        None,
+        None,
+        [bi[0], (*bi[1], bi[1][0])],
+        bidirectional=True,
+    )
+    raises(
+        re.escape(
+            "params_list[0] is a pair of parameter dicts, the layer of a bidirectional stack: pass bidirectional=True"
+        ),
+        lstm_stack_forward,
+        x,
+        None,
+        None,
+        bi,
+    )
+    raises(
+        re.escape("params_list[1][1] must be a dict with keys weight_ih"),
+        lstm_stack_forward,
+        x,
+        None,
+        None,
+        [bi[0], (bi[1][0], None)],
+        bidirectional=True,
+    )
+    raises(
+        re.escape("params_list[1][0] has hidden size H=5, params_list[0] has H=4"),
+        lstm_stack_forward,
+        x,
+        None,
+        None,
+        [bi[0], tuple(init_lstm_stack_params(8, 5, 1, bidirectional=True, rng=1)[0])],
+        bidirectional=True,
+    )
     # a layer above 0 that reads H instead of 2H values
-    raises(re.escape("layer 1 (params_list[1]): x must have shape (B, T, D) with D=4, got shape (2, 5, 8); "
-                     "layer 1 reads the outputs of layer 0, so its weight_ih must have shape (4H, 2H)"),
-           lstm_stack_forward, x, None, None, [bi[0], (uni[1], uni[1])], bidirectional=True)
-    raises(re.escape("h0 must have shape (2L, B, H) with 2L=4, B=2, H=4, got shape (2, 2, 4)"),
-           lstm_stack_forward, x, np.zeros((2, 2, 4)), None, bi, bidirectional=True)
+    raises(
+        re.escape(
+            "layer 1 (params_list[1]): x must have shape (B, T, D) with D=4, got shape (2, 5, 8); "
+            "layer 1 reads the outputs of layer 0, so its weight_ih must have shape (4H, 2H)"
+        ),
+        lstm_stack_forward,
+        x,
+        None,
+        None,
+        [bi[0], (uni[1], uni[1])],
+        bidirectional=True,
+    )
+    raises(
+        re.escape("h0 must have shape (2L, B, H) with 2L=4, B=2, H=4, got shape (2, 2, 4)"),
+        lstm_stack_forward,
+        x,
+        np.zeros((2, 2, 4)),
+        None,
+        bi,
+        bidirectional=True,
+    )
     hs, _, cache = lstm_stack_forward(x, None, None, bi, bidirectional=True)
-    raises(re.escape("dh_n must have shape (2L, B, H) with 2L=4, B=2, H=4, got shape (2, 2, 4)"),
-           lstm_stack_backward, hs, cache, np.zeros((2, 2, 4)))
+    raises(
+        re.escape("dh_n must have shape (2L, B, H) with 2L=4, B=2, H=4, got shape (2, 2, 4)"),
+        lstm_stack_backward,
+        hs,
+        cache,
+        np.zeros((2, 2, 4)),
+    )
 
 
 def test_stack_refuses_dropout_outside_0_1_and_dropout_without_rng():
     x = np.zeros((2, 5, 3))
     ps = init_lstm_stack_params(3, 4, 2, rng=0)
     for bad in (1.0, -0.1, 1.5, True, "0.2", None):
-        raises(r"^dropout must be a number in \[0, 1\), the probability of zeroing a layer's output, got",
-               lstm_stack_forward, x, None, None, ps, dropout=bad, rng=0)
-    raises(r"^dropout=0\.2 needs rng, a numpy\.random\.Generator \(or an int seed\)", lstm_stack_forward,
-           x, None, None, ps, dropout=0.2)
+        raises(
+            r"^dropout must be a number in \[0, 1\), the probability of zeroing a layer's output, got",
+            lstm_stack_forward,
+            x,
+            None,
+            None,
+            ps,
+            dropout=bad,
+            rng=0,
+        )
+    raises(
+        r"^dropout=0\.2 needs rng, a numpy\.random\.Generator \(or an int seed\)",
+        lstm_stack_forward,
+        x,
+        None,
+        None,
+        ps,
+        dropout=0.2,
+    )
     lstm_stack_forward(x, None, None, ps, dropout=np.float64(0.2), rng=np.random.default_rng(0))  # a NumPy float
 
 
 def test_pooling_refuses_a_sequence_without_real_steps():
-    raises(re.escape("every sequence needs at least one real step; mask has none for sequences [1]"),
-           masked_mean_pool, np.zeros((2, 3, 4)), right_padded([3, 0], 3))
-    raises(re.escape("every sequence needs at least one real step; mask has none for sequences [0]"),
-           classifier_loss, np.zeros((2, 3, 4)), right_padded([0, 3], 3), init_dense_params(4, 2, rng=0),
-           np.array([0, 1]))
+    raises(
+        re.escape("every sequence needs at least one real step; mask has none for sequences [1]"),
+        masked_mean_pool,
+        np.zeros((2, 3, 4)),
+        right_padded([3, 0], 3),
+    )
+    raises(
+        re.escape("every sequence needs at least one real step; mask has none for sequences [0]"),
+        classifier_loss,
+        np.zeros((2, 3, 4)),
+        right_padded([0, 3], 3),
+        init_dense_params(4, 2, rng=0),
+        np.array([0, 1]),
+    )
 
 
 def test_sequence_benchmark_prints_times_and_a_ratio_for_each_shape():
@@ -491,10 +674,16 @@ def test_sequence_benchmark_prints_times_and_a_ratio_for_each_shape():
 
     pytest.importorskip("threadpoolctl", reason="the benchmark holds BLAS to one thread with threadpoolctl")
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_sequences.py"
-    out = subprocess.run([sys.executable, str(script), "--rounds", "2", "--shapes", "2x3x2x4", "1x5x1x2"],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
-    rows = re.findall(r"^\s+(\d+ x \d+ x \d+ x \d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+) \(\s*([\d.]+) \.\.\s+([\d.]+)\)$",
-                      out, re.M)
+    out = subprocess.run(
+        [sys.executable, str(script), "--rounds", "2", "--shapes", "2x3x2x4", "1x5x1x2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    rows = re.findall(
+        r"^\s+(\d+ x \d+ x \d+ x \d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+) \(\s*([\d.]+) \.\.\s+([\d.]+)\)$", out, re.M
+    )
     assert [r[0] for r in rows] == ["2 x 3 x 2 x 4", "1 x 5 x 1 x 2"], out
     assert all(float(r[4]) <= float(r[3]) <= float(r[5]) for r in rows), out
     bad = subprocess.run([sys.executable, str(script), "--shapes", "2x3x4"], capture_output=True, text=True, timeout=60)

@@ -164,8 +164,9 @@ def test_stack_backward_matches_torch_autograd(L):
     np.testing.assert_allclose(dc0, tc0.grad.numpy(), **GRAD_TOL)
     for l in range(L):
         for k in KEYS:
-            np.testing.assert_allclose(grads[l][k], getattr(m, f"{k}_l{l}").grad.numpy(), **GRAD_TOL,
-                                       err_msg=f"layer {l} {k}")
+            np.testing.assert_allclose(
+                grads[l][k], getattr(m, f"{k}_l{l}").grad.numpy(), **GRAD_TOL, err_msg=f"layer {l} {k}"
+            )
 
 
 def test_numpy_params_round_trip_through_torch_state_dict():
@@ -251,8 +252,15 @@ def _optimizer_trajectories(make_ours, make_theirs, steps=5):
             np.testing.assert_allclose(d[k], td[k].detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=k)
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(momentum=0.9), dict(momentum=0.9, nesterov=True),
-                                dict(momentum=0.5, dampening=0.3, weight_decay=0.01)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(),
+        dict(momentum=0.9),
+        dict(momentum=0.9, nesterov=True),
+        dict(momentum=0.5, dampening=0.3, weight_decay=0.01),
+    ],
+)
 def test_sgd_matches_torch_optim_sgd(kw):
     _optimizer_trajectories(lambda p: SGD(p, lr=0.1, **kw), lambda p: torch.optim.SGD(p, lr=0.1, **kw))
 

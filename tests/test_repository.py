@@ -31,8 +31,10 @@ def test_no_other_file_names_a_repository_address():
     offenders = {}
     for name in tracked.stdout.split():
         path = ROOT / name
-        if path.suffix not in (".md", ".py", ".yml", ".yaml", ".toml", ".ipynb", ".sh", ".cfg", ".txt") \
-                or not path.is_file():
+        if (
+            path.suffix not in (".md", ".py", ".yml", ".yaml", ".toml", ".ipynb", ".sh", ".cfg", ".txt")
+            or not path.is_file()
+        ):
             continue
         text = path.read_text(errors="replace")
         if path.suffix == ".ipynb":
@@ -63,8 +65,9 @@ def test_set_moves_the_config_and_every_install_cell_and_check_agrees(tmp_path):
     assert repository.read(root) == ("https://github.com/someone/their-lstm", "spring")
     assert repository.stray(root) == {}
     text = next(iter(repository.notebooks(root))).read_text()
-    assert "git+https://github.com/someone/their-lstm\\\"" in text
+    assert 'git+https://github.com/someone/their-lstm\\"' in text
     import nbformat  # the notebooks stay valid
+
     for nb in repository.notebooks(root):
         nbformat.validate(nbformat.read(nb, as_version=4))
 
@@ -90,7 +93,12 @@ def test_the_built_exercise_pages_link_colab_and_binder_at_the_configured_addres
     url, branch = repository.read()
     slug = url.removeprefix("https://github.com/")
     html = page.read_text()
-    assert f"https://colab.research.google.com/github/{slug}/blob/{branch}/exercises/01_why_plain_rnns_forget.ipynb" in html
-    assert f"https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/exercises/01_why_plain_rnns_forget.ipynb" in html
+    assert (
+        f"https://colab.research.google.com/github/{slug}/blob/{branch}/exercises/01_why_plain_rnns_forget.ipynb"
+        in html
+    )
+    assert (
+        f"https://mybinder.org/v2/gh/{slug}/{branch}?urlpath=lab/tree/exercises/01_why_plain_rnns_forget.ipynb" in html
+    )
     preface = html_lib.unescape(re.sub(r"<[^>]+>", "", (page.parents[1] / "preface.html").read_text()))
     assert f'pip install "lstm-course[torch] @ git+{url}"' in preface

@@ -46,9 +46,17 @@ def run(code, *calls, function="f", stand_ins=None, banned=None, timeout=20):
     snippets = [Snippet(textwrap.dedent(code), "cell 1", "definition", (function,))]
     calls = calls or (Call((X,)),)
     cases = [Case(f"case {i}", (c,)) for i, c in enumerate(calls)]
-    result = run_function(snippets, function, (("y", ()),), "an array", cases,
-                          ("lstm_lib", "torch"), Limits(timeout_s=timeout, allow_unsandboxed=True),
-                          stand_ins=stand_ins, banned=banned)
+    result = run_function(
+        snippets,
+        function,
+        (("y", ()),),
+        "an array",
+        cases,
+        ("lstm_lib", "torch"),
+        Limits(timeout_s=timeout, allow_unsandboxed=True),
+        stand_ins=stand_ins,
+        banned=banned,
+    )
     return [c[0] for c in result.outcomes], result
 
 
@@ -83,12 +91,14 @@ def mode(request):
 def printed(result) -> dict:
     """The JSON line the learner's code printed after "REPORT "."""
     line = next(ln for ln in result.output.splitlines() if ln.startswith("REPORT "))
-    return json.loads(line[len("REPORT "):])
+    return json.loads(line[len("REPORT ") :])
 
 
 # ------------------------------------------------------------------ sealed: nothing to find
 
-WALK = HIDDEN + """
+WALK = (
+    HIDDEN
+    + """
 import json, os
 
 def f(x):
@@ -123,6 +133,7 @@ def f(x):
                                   "sandbox": sorted(os.listdir("/sandbox"))}))
     return x
 """
+)
 
 
 def test_walking_the_whole_file_system_finds_no_notebook_no_lstm_lib_and_no_checkout(sealed):
@@ -133,12 +144,22 @@ def test_walking_the_whole_file_system_finds_no_notebook_no_lstm_lib_and_no_chec
     assert seen["found"] == []
     assert seen["links"] == dict.fromkeys(seen["links"], False)
     assert not seen["job"], "the job does not name the checkout"
-    assert seen["top"] == ["dev", "lib", "lib64", "proc", "python", "sandbox", "usr"] or \
-        set(seen["top"]) <= {"dev", "lib", "lib64", "proc", "python", "sandbox", "usr", "bin"}
+    assert seen["top"] == ["dev", "lib", "lib64", "proc", "python", "sandbox", "usr"] or set(seen["top"]) <= {
+        "dev",
+        "lib",
+        "lib64",
+        "proc",
+        "python",
+        "sandbox",
+        "usr",
+        "bin",
+    }
     assert seen["sandbox"] == ["child.py", "in", "job.json", "wire.py"]
 
 
-READ_REFERENCE = HIDDEN + """
+READ_REFERENCE = (
+    HIDDEN
+    + """
 import json, os, sys
 
 def f(x):
@@ -171,14 +192,20 @@ def f(x):
     print("REPORT " + json.dumps(errors))
     return got(x) if got else x * 0
 """
+)
 
 
 def reference_paths() -> list:
     """Every way to name the reference's source or a solution from the host's paths."""
     src, sol = "lstm_lib/numpy/activations.py", "solutions/02_gates_and_memory_cell.ipynb"
-    paths = [ROOT / src, ROOT / sol, Path(f"/proc/self/root{ROOT}/{src}"),
-             Path(f"/proc/1/root{ROOT}/{src}"), Path(f"/proc/self/cwd/../../{ROOT}/{src}"),
-             Path(f"/dev/fd/../../..{ROOT}/{src}")]
+    paths = [
+        ROOT / src,
+        ROOT / sol,
+        Path(f"/proc/self/root{ROOT}/{src}"),
+        Path(f"/proc/1/root{ROOT}/{src}"),
+        Path(f"/proc/self/cwd/../../{ROOT}/{src}"),
+        Path(f"/dev/fd/../../..{ROOT}/{src}"),
+    ]
     venv = ROOT / ".venv"
     if (venv / "lib64").is_symlink():  # lib64 -> lib: a path that is not the folder's text
         site = next((venv / "lib64").glob("python3*/site-packages"), None)
@@ -196,8 +223,7 @@ def test_the_reference_and_the_solutions_cannot_be_read_by_any_path(mode):
     assert [p for p in paths if errors[p] == "read"] == []
     assert errors["import"] == "ForbiddenImport"
     assert errors["path"] in ("FileNotFoundError", "SandboxViolation")
-    assert o.status == "ok" and not np.allclose(o.outputs["y"], ref_sigmoid(X)), \
-        "the attack got nothing: zeros score 0"
+    assert o.status == "ok" and not np.allclose(o.outputs["y"], ref_sigmoid(X)), "the attack got nothing: zeros score 0"
 
 
 WRITE = """
@@ -254,11 +280,15 @@ def f(x):
 
 def test_writes_through_every_api_leave_nothing_outside_the_folder(mode, tmp_path):
     tag = uuid.uuid4().hex[:8]
-    targets = [f"/tmp/lstm-escape-{tag}", str(tmp_path / f"escape-{tag}"),
-               str(ROOT / "tests" / f"escape-{tag}"),
-               f"{host.runtime().packages}/numpy/escape-{tag}",
-               f"/python/packages/numpy/escape-{tag}", f"/escape-{tag}",
-               f"/usr/lib/escape-{tag}"]
+    targets = [
+        f"/tmp/lstm-escape-{tag}",
+        str(tmp_path / f"escape-{tag}"),
+        str(ROOT / "tests" / f"escape-{tag}"),
+        f"{host.runtime().packages}/numpy/escape-{tag}",
+        f"/python/packages/numpy/escape-{tag}",
+        f"/escape-{tag}",
+        f"/usr/lib/escape-{tag}",
+    ]
     try:
         (o,), result = run(f"TARGETS = {targets!r}\n" + WRITE)
         report = printed(result)
@@ -278,13 +308,11 @@ def _in_seal(tmp_path, code, *args):
     """Plain python, no audit hook, in the sealed file system."""
     box = tmp_path / "box"
     box.mkdir()
-    cmd = sandbox_command(box, [sys.executable, "-I", "-S", "-c", textwrap.dedent(code),
-                                *map(str, args)])
+    cmd = sandbox_command(box, [sys.executable, "-I", "-S", "-c", textwrap.dedent(code), *map(str, args)])
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
 
 
-def test_without_the_audit_hook_the_seal_alone_keeps_files_network_and_privileges(
-        sealed, tmp_path):
+def test_without_the_audit_hook_the_seal_alone_keeps_files_network_and_privileges(sealed, tmp_path):
     code = """
         import ctypes, errno, json, os, socket, sys
         report = {}
@@ -317,15 +345,22 @@ def test_without_the_audit_hook_the_seal_alone_keeps_files_network_and_privilege
     proc = _in_seal(tmp_path, code, outside)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    for t in ["/escape", "/python/escape", "/python/packages/numpy/escape", "/usr/lib/escape",
-              "/dev/escape", "/proc/escape", str(outside)]:
+    for t in [
+        "/escape",
+        "/python/escape",
+        "/python/packages/numpy/escape",
+        "/usr/lib/escape",
+        "/dev/escape",
+        "/proc/escape",
+        str(outside),
+    ]:
         assert report[t] in ("EROFS", "EACCES", "ENOENT", "EPERM"), (t, report[t])
     assert not outside.exists()
-    assert report["network"] in ("OSError", "ConnectionRefusedError", "TimeoutError") \
-        and report["network"] != "connected"
+    assert (
+        report["network"] in ("OSError", "ConnectionRefusedError", "TimeoutError") and report["network"] != "connected"
+    )
     assert report["mount"] == -1
-    assert report["chroot"] == report["mknod"] == "EPERM" and report["setuid"] in ("EPERM",
-                                                                                   "EINVAL")
+    assert report["chroot"] == report["mknod"] == "EPERM" and report["setuid"] in ("EPERM", "EINVAL")
     assert (report["pid"], report["ppid"], report["proc"]) == (1, 0, [])
 
 
@@ -362,9 +397,14 @@ def notebook(path: Path, *cells) -> Path:
 
 
 def run_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "lstm_lib.grading.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "lstm_lib.grading.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
 
 
 SIGMOID = """
@@ -378,11 +418,14 @@ def sigmoid(x):
 
 def test_without_namespaces_grade_refuses_and_says_what_is_missing(tmp_path):
     sub = notebook(tmp_path / "02_gates_and_memory_cell.ipynb", SIGMOID)
-    proc = run_cli("grade", sub, "--out", tmp_path / "out",
-                   env={host.NO_NAMESPACES_ENV: "1"})
+    proc = run_cli("grade", sub, "--out", tmp_path / "out", env={host.NO_NAMESPACES_ENV: "1"})
     assert proc.returncode == 2
-    for words in ("namespaces are unavailable", f"{host.NO_NAMESPACES_ENV}=1",
-                  "mount, PID and network namespaces", "--allow-unsandboxed"):
+    for words in (
+        "namespaces are unavailable",
+        f"{host.NO_NAMESPACES_ENV}=1",
+        "mount, PID and network namespaces",
+        "--allow-unsandboxed",
+    ):
         assert words in proc.stderr, proc.stderr
     assert not (tmp_path / "out" / "grades.csv").exists()
 
@@ -397,8 +440,7 @@ def test_run_function_refuses_without_namespaces_unless_allowed(unsealed):
 
 def test_with_allow_unsandboxed_it_grades_and_the_feedback_says_so(tmp_path):
     sub = notebook(tmp_path / "02_gates_and_memory_cell.ipynb", SIGMOID)
-    proc = run_cli("grade", sub, "--out", tmp_path / "out", "--allow-unsandboxed",
-                   env={host.NO_NAMESPACES_ENV: "1"})
+    proc = run_cli("grade", sub, "--out", tmp_path / "out", "--allow-unsandboxed", env={host.NO_NAMESPACES_ENV: "1"})
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "out" / "02_gates_and_memory_cell" / "feedback.md").read_text()
     assert "namespaces are unavailable" in text and "--allow-unsandboxed" in text
@@ -415,8 +457,7 @@ def test_a_stand_in_gives_the_reference_values_even_when_the_learners_own_is_wro
         def tanh(x):
             return 2 * sigmoid(2 * x) - 1
     """
-    outs, _ = run(code, Call((X,)), Call((X.astype(np.float32),)), function="tanh",
-                  stand_ins={"sigmoid": ref_sigmoid})
+    outs, _ = run(code, Call((X,)), Call((X.astype(np.float32),)), function="tanh", stand_ins={"sigmoid": ref_sigmoid})
     for o, x in zip(outs, (X, X.astype(np.float32)), strict=True):
         assert o.status == "ok", o.error
         assert o.outputs["y"].dtype == x.dtype
@@ -460,22 +501,21 @@ def test_a_stand_in_fed_garbage_raises_in_the_learners_code_and_the_grader_goes_
             os.write(fd, b"\\xff" * 64 if how == 3 else (2**62).to_bytes(8, "big"))
             return sigmoid(x)
     """
-    outs, result = run(code, *(Call((X, k)) for k in range(5)), function="tanh",
-                       stand_ins={"sigmoid": ref_sigmoid})
+    outs, result = run(code, *(Call((X, k)) for k in range(5)), function="tanh", stand_ins={"sigmoid": ref_sigmoid})
     assert outs[0].status == "error" and "cannot cross the wire" in outs[0].error
     assert outs[1].status == "error" and "the reference sigmoid failed" in outs[1].error
     assert outs[2].status == "error" and "the reference sigmoid failed" in outs[2].error
     assert outs[3].status == "bad_output" and "not a message" in outs[3].error
     assert outs[4].status == "not_run"
-    (o,), _ = run("def tanh(x):\n    return 2 * sigmoid(2 * x) - 1", function="tanh",
-                  stand_ins={"sigmoid": ref_sigmoid})
+    (o,), _ = run(
+        "def tanh(x):\n    return 2 * sigmoid(2 * x) - 1", function="tanh", stand_ins={"sigmoid": ref_sigmoid}
+    )
     assert o.status == "ok", "the grader is unharmed"
 
 
 def test_the_function_graded_cannot_be_its_own_stand_in():
     with pytest.raises(ValueError, match="cannot be a stand-in"):
-        run("def sigmoid(x):\n    return x", function="sigmoid",
-            stand_ins={"sigmoid": ref_sigmoid})
+        run("def sigmoid(x):\n    return x", function="sigmoid", stand_ins={"sigmoid": ref_sigmoid})
 
 
 # ------------------------------------------------------------------ banned names
@@ -512,10 +552,17 @@ NO_TANH = "tanh may not call a ready-made tanh"
 
 
 def test_a_banned_name_is_blocked_through_every_alias_even_one_made_at_definition(mode):
-    hows = ["np.tanh", "alias made at definition", "from numpy import", "numpy's inner module",
-            "caught", "math.tanh", "gc", "by hand"]
-    outs, _ = run(BANNED_CODE, *(Call((X, h)) for h in hows),
-                  banned={"numpy.tanh": NO_TANH, "math.tanh": NO_TANH})
+    hows = [
+        "np.tanh",
+        "alias made at definition",
+        "from numpy import",
+        "numpy's inner module",
+        "caught",
+        "math.tanh",
+        "gc",
+        "by hand",
+    ]
+    outs, _ = run(BANNED_CODE, *(Call((X, h)) for h in hows), banned={"numpy.tanh": NO_TANH, "math.tanh": NO_TANH})
     by = dict(zip(hows, outs, strict=True))
     for how in hows[:6]:
         assert by[how].status == "blocked" and by[how].error == NO_TANH, (how, by[how])
@@ -558,8 +605,15 @@ def test_arguments_changed_in_place_are_found_by_the_host(mode):
     calls.append(Call((nan, params, 0)))
     outs, _ = run(MODIFY_CODE, *calls)
     assert [o.modified for o in outs] == [
-        (), ("args[0]",), ("args[1]['weight']",), ("args[1]['bias']",), ("args[1]['weight']",),
-        ("kwargs['scale']",), ("args[0]",), ()]
+        (),
+        ("args[0]",),
+        ("args[1]['weight']",),
+        ("args[1]['bias']",),
+        ("args[1]['weight']",),
+        ("kwargs['scale']",),
+        ("args[0]",),
+        (),
+    ]
     assert outs[6].status == "error"
     assert np.array_equal(X, np.linspace(-4.0, 4.0, 9)), "the host's arrays are untouched"
 
@@ -588,6 +642,7 @@ def test_the_wire_rejects_what_is_not_a_plain_array_or_a_message():
                 raise EOFError
             out, buf[0] = buf[0][:n], buf[0][n:]
             return out
+
         return read_exact
 
     frame = lambda b: len(b).to_bytes(8, "big") + b  # noqa: E731

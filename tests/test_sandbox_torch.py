@@ -36,15 +36,22 @@ TORCH = ("torch",)
 def run(code, *calls, outputs=(("y", ()),), packages=TORCH, forbidden=("lstm_lib",), timeout=120):
     snippets = [Snippet(textwrap.dedent(code), "cell 1", "definition", ("f",))]
     cases = [Case(f"case {i}", (c,)) for i, c in enumerate(calls or (Call((X,)),))]
-    result = run_function(snippets, "f", outputs, "an array", cases, forbidden,
-                          Limits(timeout_s=timeout, memory_mb=4096, allow_unsandboxed=True),
-                          packages=packages)
+    result = run_function(
+        snippets,
+        "f",
+        outputs,
+        "an array",
+        cases,
+        forbidden,
+        Limits(timeout_s=timeout, memory_mb=4096, allow_unsandboxed=True),
+        packages=packages,
+    )
     return [c[0] for c in result.outcomes], result
 
 
 def printed(result) -> dict:
     line = next(ln for ln in result.output.splitlines() if ln.startswith("REPORT "))
-    return json.loads(line[len("REPORT "):])
+    return json.loads(line[len("REPORT ") :])
 
 
 @pytest.fixture
@@ -101,8 +108,9 @@ def test_torch_nn_lstm_trains_in_the_sandbox_and_a_tensor_returns_as_a_float32_a
 
     torch.manual_seed(0)
     lstm = nn.LSTM(3, 4, batch_first=True, bidirectional=True)
-    packed = pack_padded_sequence(torch.tensor(X, dtype=torch.float32), torch.tensor([2, 1]),
-                                  batch_first=True, enforce_sorted=False)
+    packed = pack_padded_sequence(
+        torch.tensor(X, dtype=torch.float32), torch.tensor([2, 1]), batch_first=True, enforce_sorted=False
+    )
     np.testing.assert_allclose(o.outputs["y"], lstm(packed)[1][0].detach().numpy(), rtol=1e-6)
     assert "cpuinfo" not in result.output, "torch's complaints are not the learner's output"
 
@@ -128,7 +136,9 @@ def test_a_bfloat16_tensor_is_a_bad_return_that_says_why(sealed):
     assert o.status == "bad_return" and "bfloat16" in o.error and "NumPy" in o.error
 
 
-READ_CHECKOUT = HIDDEN + """
+READ_CHECKOUT = (
+    HIDDEN
+    + """
 import json, sys
 import torch
 
@@ -153,6 +163,7 @@ def f(x):
     print("REPORT " + json.dumps(errors))
     return x
 """
+)
 
 
 def test_with_torch_allowed_lstm_lib_stays_forbidden_and_the_checkout_unreadable(sealed):

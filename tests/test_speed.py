@@ -30,7 +30,7 @@ def test_measure_calls_each_function_once_to_warm_up_then_number_times_per_round
     fns = {name: (lambda name=name: log.append(name)) for name in "abc"}
     measure(fns, rounds=4, number=2)
     assert log[:3] == ["a", "b", "c"]  # the warm-up, in order
-    rounds = [log[3 + 6 * r: 9 + 6 * r] for r in range(4)]
+    rounds = [log[3 + 6 * r : 9 + 6 * r] for r in range(4)]
     assert len(log) == 3 + 4 * 3 * 2
     for r in rounds:  # every function twice in a row, each once per round
         assert sorted(r) == ["a", "a", "b", "b", "c", "c"] and r[0] == r[1] and r[2] == r[3] and r[4] == r[5]
@@ -45,12 +45,15 @@ def test_measure_turns_the_garbage_collector_off_while_timing_and_restores_it():
     assert gc.isenabled()
 
 
-@pytest.mark.parametrize("args, message", [
-    (({},), "non-empty dict"),
-    (({"f": 3},), "fns['f'] must be a function"),
-    (({"f": print}, 0), "rounds must be a positive integer"),
-    (({"f": print}, 3, 1.5), "number must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (({},), "non-empty dict"),
+        (({"f": 3},), "fns['f'] must be a function"),
+        (({"f": print}, 0), "rounds must be a positive integer"),
+        (({"f": print}, 3, 1.5), "number must be a positive integer"),
+    ],
+)
 def test_measure_rejects_bad_arguments_with_a_clear_message(args, message):
     with pytest.raises((ValueError, TypeError), match=re.escape(message)):
         measure(*args)
@@ -77,8 +80,10 @@ def _as_numpy(value):
 
 def _check_same(runners, rtol, atol):
     """Every runner's outputs and gradients equal the NumPy reference's (or the first runner's)."""
-    outputs = {name: (_as_numpy(r.forward()), {k: _as_numpy(v) for k, v in r.forward_backward().items()})
-               for name, r in runners.items()}
+    outputs = {
+        name: (_as_numpy(r.forward()), {k: _as_numpy(v) for k, v in r.forward_backward().items()})
+        for name, r in runners.items()
+    }
     ref_name = next(iter(outputs))
     ref_out, ref_grads = outputs[ref_name]
     for name, (out, grads) in outputs.items():
@@ -86,8 +91,9 @@ def _check_same(runners, rtol, atol):
         np.testing.assert_allclose(out, ref_out, rtol=rtol, atol=atol, err_msg=f"{name}: hidden states")
         assert set(grads) == {"x", "weight_ih", "weight_hh", "bias_ih", "bias_hh"}, name
         for key, g in grads.items():
-            np.testing.assert_allclose(g, ref_grads[key], rtol=rtol, atol=atol,
-                                       err_msg=f"{name}: gradient of {key} differs from {ref_name}'s")
+            np.testing.assert_allclose(
+                g, ref_grads[key], rtol=rtol, atol=atol, err_msg=f"{name}: gradient of {key} differs from {ref_name}'s"
+            )
     return outputs
 
 
@@ -112,12 +118,15 @@ def test_runners_keep_float32_and_the_same_seed_gives_the_same_problem():
     _check_same(a, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"dtype": "float16"}, "dtype must be float32 or float64"),
-    ({"device": "tpu"}, "device must be 'cpu' or 'cuda'"),
-    ({"include": ["nn.GRU"]}, r"unknown implementation\(s\) \['nn.GRU'\]"),
-    ({"B": 0}, "B must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"dtype": "float16"}, "dtype must be float32 or float64"),
+        ({"device": "tpu"}, "device must be 'cpu' or 'cuda'"),
+        ({"include": ["nn.GRU"]}, r"unknown implementation\(s\) \['nn.GRU'\]"),
+        ({"B": 0}, "B must be a positive integer"),
+    ],
+)
 def test_lstm_runners_rejects_bad_arguments_with_a_clear_message(kwargs, message):
     shape = {"B": 2, "T": 3, "D": 2, "H": 3}
     with pytest.raises(ValueError, match=message):

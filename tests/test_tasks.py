@@ -19,7 +19,7 @@ from lstm_lib.tasks import (
 def test_adding_problem_marks_two_pairs_and_targets_their_scaled_sum():
     task = adding_problem(500, 100, rng=0)
     assert task.x.shape == (500, 110, 2) and task.lengths.min() >= 100 and task.lengths.max() <= 110
-    for x, L, y in zip(task.x, task.lengths, task.y):
+    for x, L, y in zip(task.x, task.lengths, task.y, strict=True):
         marked = np.flatnonzero(x[:, 1] == 1.0)
         assert len(marked) == 2 and marked[0] < 10 and marked[1] < 50
         assert np.all(x[L:] == 0) and np.all(np.abs(x[:L, 0]) <= 1)
@@ -41,7 +41,7 @@ def test_adding_problem_sets_x1_to_zero_when_the_first_pair_is_marked():
 
 def test_generators_are_deterministic_for_a_seed_and_check_their_arguments():
     a, b = adding_problem(20, 50, rng=7), adding_problem(20, 50, rng=7)
-    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+    assert all(np.array_equal(u, v) for u, v in zip(a, b, strict=True))
     with pytest.raises(ValueError, match="n must be an integer >= 1"):
         adding_problem(0)
     with pytest.raises(TypeError, match="rng must be"):
@@ -52,7 +52,7 @@ def test_temporal_order_places_x_or_y_twice_and_labels_their_order():
     task = temporal_order(300, rng=1)
     assert task.x.shape == (300, 110, len(TEMPORAL_SYMBOLS))
     assert set(task.y) == {0, 1, 2, 3}
-    for x, L, y in zip(task.x, task.lengths, task.y):
+    for x, L, y in zip(task.x, task.lengths, task.y, strict=True):
         sym = x[:L].argmax(axis=1)
         assert np.all(x[:L].sum(axis=1) == 1) and np.all(x[L:] == 0)
         assert sym[0] == 6 and sym[-1] == 7

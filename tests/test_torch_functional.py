@@ -26,8 +26,15 @@ def leaf(*shape):
 def layer_inputs(proj, bias=True, seed=0):
     torch.manual_seed(seed)
     h_out = P if proj else H
-    return (leaf(T, B, D), leaf(B, h_out), leaf(B, H), leaf(4 * H, D), leaf(4 * H, h_out),
-            leaf(4 * H) if bias else None, leaf(P, H) if proj else None)
+    return (
+        leaf(T, B, D),
+        leaf(B, h_out),
+        leaf(B, H),
+        leaf(4 * H, D),
+        leaf(4 * H, h_out),
+        leaf(4 * H) if bias else None,
+        leaf(P, H) if proj else None,
+    )
 
 
 @pytest.mark.parametrize("reverse", [False, True])
@@ -35,8 +42,7 @@ def layer_inputs(proj, bias=True, seed=0):
 @pytest.mark.parametrize("bias", [True, False])
 def test_layer_backward_passes_gradcheck(reverse, proj, bias):
     inputs = layer_inputs(proj, bias)
-    assert torch.autograd.gradcheck(
-        lambda *a: LSTMLayerFunction.apply(*a, reverse), inputs, eps=1e-6, atol=1e-8)
+    assert torch.autograd.gradcheck(lambda *a: LSTMLayerFunction.apply(*a, reverse), inputs, eps=1e-6, atol=1e-8)
 
 
 def test_layer_with_one_step_and_one_unit_passes_gradcheck():
@@ -58,8 +64,7 @@ def test_layer_without_grad_returns_the_same_values():
 
 def test_cell_passes_gradcheck():
     torch.manual_seed(4)
-    inputs = (leaf(B, D), leaf(B, H), leaf(B, H), leaf(4 * H, D), leaf(4 * H, H), leaf(4 * H),
-              leaf(4 * H))
+    inputs = (leaf(B, D), leaf(B, H), leaf(B, H), leaf(4 * H, D), leaf(4 * H, H), leaf(4 * H), leaf(4 * H))
     assert torch.autograd.gradcheck(lstm_cell, inputs)
 
 

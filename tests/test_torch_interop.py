@@ -51,8 +51,7 @@ def test_an_lstm_exports_a_list_of_dicts_layer_0_first(module_class, layers):
     assert params[0]["weight_ih"].shape == (4 * H, D)
     for layer, p in enumerate(params):
         assert tuple(p) == KEYS and p["weight_ih"].dtype == np.float64
-        np.testing.assert_array_equal(p["weight_hh"],
-                                      getattr(lstm, f"weight_hh_l{layer}").detach().numpy())
+        np.testing.assert_array_equal(p["weight_hh"], getattr(lstm, f"weight_hh_l{layer}").detach().numpy())
     assert all(p["weight_ih"].shape == (4 * H, H) for p in params[1:])
 
 
@@ -97,11 +96,11 @@ def test_numpy_forward_and_backward_match_the_torch_lstm_with_the_same_params():
 
     dhs, dh_n, dc_n = rng.standard_normal(hs.shape), rng.standard_normal(h_n.shape), rng.standard_normal(c_n.shape)
     dx, dh0, dc0, grads = lstm_backward(dhs, cache, dh_n, dc_n)
-    loss = ((out * torch.tensor(dhs)).sum() + (th_n[0] * torch.tensor(dh_n)).sum()
-            + (tc_n[0] * torch.tensor(dc_n)).sum())
+    loss = (out * torch.tensor(dhs)).sum() + (th_n[0] * torch.tensor(dh_n)).sum() + (tc_n[0] * torch.tensor(dc_n)).sum()
     loss.backward()
     for ours, theirs in [(dx, tx.grad), (dh0, th0.grad[0]), (dc0, tc0.grad[0])] + [
-            (grads[k], getattr(lstm, k + "_l0").grad) for k in KEYS]:
+        (grads[k], getattr(lstm, k + "_l0").grad) for k in KEYS
+    ]:
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-10, atol=1e-12)
 
 
@@ -225,8 +224,7 @@ def test_bidirectional_params_round_trip_between_torch_nn_and_lstm_lib_with_equa
     rng = np.random.default_rng(7)
     theirs = nn.LSTM(D, H, num_layers=2, bidirectional=True, batch_first=True).double()
     params = lt.to_numpy_params(theirs)
-    ours = lt.load_numpy_params(lt.LSTM(D, H, num_layers=2, bidirectional=True,
-                                        batch_first=True).double(), params)
+    ours = lt.load_numpy_params(lt.LSTM(D, H, num_layers=2, bidirectional=True, batch_first=True).double(), params)
     for p, q in zip(params, lt.to_numpy_params(ours), strict=True):
         for a, b in zip(p, q, strict=True):
             for key in KEYS:
@@ -285,8 +283,7 @@ def test_numpy_to_state_dict_takes_a_single_dict_as_one_layer():
         np.testing.assert_array_equal(state[key + "_l0"].numpy(), params[key])
 
 
-@pytest.mark.parametrize("dtype, torch_dtype", [(np.float32, torch.float32),
-                                                (np.float64, torch.float64)])
+@pytest.mark.parametrize("dtype, torch_dtype", [(np.float32, torch.float32), (np.float64, torch.float64)])
 def test_numpy_to_state_dict_keeps_the_dtype_and_copies(dtype, torch_dtype):
     params = init_lstm_stack_params(D, H, 2, rng=np.random.default_rng(10), dtype=dtype)
     state = lt.numpy_to_state_dict(params)
@@ -305,15 +302,18 @@ def test_numpy_to_state_dict_puts_the_backward_direction_under_reverse_keys():
     np.testing.assert_array_equal(state["weight_hh_l0_reverse"].numpy(), bwd["weight_hh"])
 
 
-@pytest.mark.parametrize("bad, words", [
-    (lambda p: p[0].pop("bias_hh"), "layer 0: params must have exactly the keys"),
-    (lambda p: p[1].update(weight=np.zeros(1)), "unexpected \\['weight'\\]"),
-    (lambda p: p[0].update(weight_ih=p[0]["weight_ih"].T), "layer 0: weight_ih must have shape \\(4H, D\\)"),
-    (lambda p: p[1].update(weight_ih=np.zeros((4 * H, D))), "layer 1: weight_ih must have shape \\(4H, H\\)"),
-    (lambda p: p[1].update(bias_hh=np.zeros(4 * H + 1)), "layer 1: bias_hh must have shape \\(4H,\\)"),
-    (lambda p: p[0].update(weight_hh=np.zeros((H, 4 * H))), "layer 0: weight_hh must have shape \\(4H, H\\)"),
-    (lambda p: p[0].update(bias_ih=np.zeros(4 * H, dtype=np.int64)), "floating-point"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (lambda p: p[0].pop("bias_hh"), "layer 0: params must have exactly the keys"),
+        (lambda p: p[1].update(weight=np.zeros(1)), "unexpected \\['weight'\\]"),
+        (lambda p: p[0].update(weight_ih=p[0]["weight_ih"].T), "layer 0: weight_ih must have shape \\(4H, D\\)"),
+        (lambda p: p[1].update(weight_ih=np.zeros((4 * H, D))), "layer 1: weight_ih must have shape \\(4H, H\\)"),
+        (lambda p: p[1].update(bias_hh=np.zeros(4 * H + 1)), "layer 1: bias_hh must have shape \\(4H,\\)"),
+        (lambda p: p[0].update(weight_hh=np.zeros((H, 4 * H))), "layer 0: weight_hh must have shape \\(4H, H\\)"),
+        (lambda p: p[0].update(bias_ih=np.zeros(4 * H, dtype=np.int64)), "floating-point"),
+    ],
+)
 def test_numpy_to_state_dict_rejects_wrong_keys_and_shapes_naming_layer_and_key(bad, words):
     params = init_lstm_stack_params(D, H, 2, rng=np.random.default_rng(12))
     bad(params)

@@ -53,16 +53,14 @@ def run_and_grad(module, x, hx, weights):
 
 def assert_same_as_torch(ref, ours, x, hx, dtype):
     ref_out = ref(x, hx)
-    weights = (torch.randn_like(ref_out[0]), torch.randn_like(ref_out[1][0]),
-               torch.randn_like(ref_out[1][1]))
+    weights = (torch.randn_like(ref_out[0]), torch.randn_like(ref_out[1][0]), torch.randn_like(ref_out[1][1]))
     (out, h_n, c_n), grads = run_and_grad(ours, x, hx, weights)
     (rout, rh_n, rc_n), rgrads = run_and_grad(ref, x, hx, weights)
     tol = TOL[dtype]
     torch.testing.assert_close(out, rout, **tol)
     torch.testing.assert_close(h_n, rh_n, **tol)
     torch.testing.assert_close(c_n, rc_n, **tol)
-    names = ["input"] + (["h_0", "c_0"] if hx is not None else []) + [
-        n for n, _ in ours.named_parameters()]
+    names = ["input"] + (["h_0", "c_0"] if hx is not None else []) + [n for n, _ in ours.named_parameters()]
     assert len(grads) == len(rgrads) == len(names)
     for name, g, rg in zip(names, grads, rgrads, strict=True):
         torch.testing.assert_close(g, rg, **tol, msg=lambda m, name=name: f"d{name}: {m}")
@@ -70,15 +68,16 @@ def assert_same_as_torch(ref, ours, x, hx, dtype):
 
 CONFIGS = [
     dict(num_layers=L, batch_first=bf, bias=bias, bidirectional=bi, proj_size=p)
-    for L, bf, bias, bi, p in itertools.product([1, 2, 3], [False, True], [True, False],
-                                                [False, True], [0, P])
+    for L, bf, bias, bi, p in itertools.product([1, 2, 3], [False, True], [True, False], [False, True], [0, P])
 ]
 
 
 def config_id(c):
-    return (f"L{c['num_layers']}-{'bf' if c['batch_first'] else 'tf'}"
-            f"-{'bias' if c['bias'] else 'nobias'}-{'bi' if c['bidirectional'] else 'uni'}"
-            f"-P{c['proj_size']}")
+    return (
+        f"L{c['num_layers']}-{'bf' if c['batch_first'] else 'tf'}"
+        f"-{'bias' if c['bias'] else 'nobias'}-{'bi' if c['bidirectional'] else 'uni'}"
+        f"-P{c['proj_size']}"
+    )
 
 
 # --- construction ----------------------------------------------------------------------------
@@ -116,15 +115,21 @@ def test_cell_state_dict_and_initialisation_match_torch():
 
 
 def test_constructor_defaults_and_repr_match_torch():
-    for kwargs in [{}, dict(num_layers=2, dropout=0.5, bidirectional=True, batch_first=True,
-                            bias=False, proj_size=3)]:
+    for kwargs in [{}, dict(num_layers=2, dropout=0.5, bidirectional=True, batch_first=True, bias=False, proj_size=3)]:
         ref, ours = nn.LSTM(D, H, **kwargs), lt.LSTM(D, H, **kwargs)
-        for attr in ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
-                     "dropout", "bidirectional", "proj_size"):
+        for attr in (
+            "input_size",
+            "hidden_size",
+            "num_layers",
+            "bias",
+            "batch_first",
+            "dropout",
+            "bidirectional",
+            "proj_size",
+        ):
             assert getattr(ours, attr) == getattr(ref, attr), attr
         assert ours.extra_repr() == ref.extra_repr()
-        assert [[p.shape for p in ws] for ws in ours.all_weights] == [
-            [p.shape for p in ws] for ws in ref.all_weights]
+        assert [[p.shape for p in ws] for ws in ours.all_weights] == [[p.shape for p in ws] for ws in ref.all_weights]
     assert lt.LSTMCell(D, H).extra_repr() == nn.LSTMCell(D, H).extra_repr()
 
 
@@ -135,14 +140,17 @@ def test_constructor_takes_device_and_dtype():
     assert c.weight_ih.dtype == torch.float64
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    (dict(proj_size=H), ValueError, "proj_size"),
-    (dict(proj_size=-1), ValueError, "proj_size"),
-    (dict(num_layers=0), ValueError, "num_layers"),
-    (dict(dropout=1.5), ValueError, "dropout"),
-    (dict(dropout="x"), ValueError, "dropout"),
-    (dict(num_layers=1.5), TypeError, "num_layers"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(proj_size=H), ValueError, "proj_size"),
+        (dict(proj_size=-1), ValueError, "proj_size"),
+        (dict(num_layers=0), ValueError, "num_layers"),
+        (dict(dropout=1.5), ValueError, "dropout"),
+        (dict(dropout="x"), ValueError, "dropout"),
+        (dict(num_layers=1.5), TypeError, "num_layers"),
+    ],
+)
 def test_constructor_rejects_bad_arguments_like_torch(kwargs, error, words):
     with pytest.raises(error, match=words):
         lt.LSTM(D, H, **kwargs)
@@ -189,8 +197,10 @@ def test_unbatched_input_matches_torch(bidirectional, proj_size, with_state):
     hx = None
     if with_state:
         NL = 2 * (2 if bidirectional else 1)
-        hx = (torch.randn(NL, proj_size or H, dtype=torch.float64, requires_grad=True),
-              torch.randn(NL, H, dtype=torch.float64, requires_grad=True))
+        hx = (
+            torch.randn(NL, proj_size or H, dtype=torch.float64, requires_grad=True),
+            torch.randn(NL, H, dtype=torch.float64, requires_grad=True),
+        )
     out, (h_n, c_n) = ours(x, hx)
     rout, (rh_n, rc_n) = ref(x, hx)
     assert out.shape == rout.shape and h_n.shape == rh_n.shape and c_n.shape == rc_n.shape
@@ -360,8 +370,10 @@ def test_cell_outputs_and_gradients_match_torch(dtype, bias, batched, with_state
     x = torch.randn(*lead, D, dtype=dtype, requires_grad=True)
     hx = None
     if with_state:
-        hx = (torch.randn(*lead, H, dtype=dtype, requires_grad=True),
-              torch.randn(*lead, H, dtype=dtype, requires_grad=True))
+        hx = (
+            torch.randn(*lead, H, dtype=dtype, requires_grad=True),
+            torch.randn(*lead, H, dtype=dtype, requires_grad=True),
+        )
     h, c = ours(x, hx)
     rh, rc = ref(x, hx)
     assert h.shape == rh.shape == c.shape == rc.shape
@@ -434,8 +446,9 @@ def test_initial_state_with_wrong_shape_names_the_expected_shape():
 def test_input_with_wrong_dtype_names_both_dtypes():
     msg = lstm_error(lt.LSTM(D, H), torch.randn(T, B, D, dtype=torch.float64))
     assert "torch.float32" in msg and "torch.float64" in msg
-    msg = lstm_error(lt.LSTM(D, H), torch.randn(T, B, D), (torch.zeros(1, B, H, dtype=torch.float64),
-                                                          torch.zeros(1, B, H)))
+    msg = lstm_error(
+        lt.LSTM(D, H), torch.randn(T, B, D), (torch.zeros(1, B, H, dtype=torch.float64), torch.zeros(1, B, H))
+    )
     assert "h_0" in msg and "torch.float64" in msg
 
 
@@ -475,9 +488,15 @@ def test_forward_and_backward_call_no_fused_lstm_op(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("a fused LSTM op was called")
 
-    for owner, name in [(torch, "lstm"), (torch, "lstm_cell"), (torch._VF, "lstm"),
-                        (torch._VF, "lstm_cell"), (nn.LSTM, "forward"),
-                        (nn.LSTMCell, "forward"), (torch, "_thnn_fused_lstm_cell")]:
+    for owner, name in [
+        (torch, "lstm"),
+        (torch, "lstm_cell"),
+        (torch._VF, "lstm"),
+        (torch._VF, "lstm_cell"),
+        (nn.LSTM, "forward"),
+        (nn.LSTMCell, "forward"),
+        (torch, "_thnn_fused_lstm_cell"),
+    ]:
         if hasattr(owner, name):
             monkeypatch.setattr(owner, name, forbidden)
     m = lt.LSTM(D, H, num_layers=2, bidirectional=True, proj_size=P, dropout=0.2)
@@ -514,36 +533,44 @@ def test_no_aten_rnn_kernel_runs_in_forward_or_backward():
 
 
 @settings(max_examples=25, deadline=None)
-@given(batch=st.integers(1, 3), steps=st.integers(1, 4), input_size=st.integers(1, 4),
-       hidden=st.integers(1, 4), layers=st.integers(1, 2), bidirectional=st.booleans(),
-       batch_first=st.booleans(), bias=st.booleans(), seed=st.integers(0, 2**16))
-def test_random_small_shapes_match_torch(batch, steps, input_size, hidden, layers,
-                                         bidirectional, batch_first, bias, seed):
+@given(
+    batch=st.integers(1, 3),
+    steps=st.integers(1, 4),
+    input_size=st.integers(1, 4),
+    hidden=st.integers(1, 4),
+    layers=st.integers(1, 2),
+    bidirectional=st.booleans(),
+    batch_first=st.booleans(),
+    bias=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_random_small_shapes_match_torch(
+    batch, steps, input_size, hidden, layers, bidirectional, batch_first, bias, seed
+):
     torch.manual_seed(seed)
-    kwargs = dict(num_layers=layers, bidirectional=bidirectional, batch_first=batch_first,
-                  bias=bias)
+    kwargs = dict(num_layers=layers, bidirectional=bidirectional, batch_first=batch_first, bias=bias)
     ref = nn.LSTM(input_size, hidden, **kwargs).double()
     ours = lt.LSTM(input_size, hidden, **kwargs).double()
     ours.load_state_dict(ref.state_dict())
     shape = (batch, steps, input_size) if batch_first else (steps, batch, input_size)
     x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
     NL = layers * (2 if bidirectional else 1)
-    hx = (torch.randn(NL, batch, hidden, dtype=torch.float64, requires_grad=True),
-          torch.randn(NL, batch, hidden, dtype=torch.float64, requires_grad=True))
+    hx = (
+        torch.randn(NL, batch, hidden, dtype=torch.float64, requires_grad=True),
+        torch.randn(NL, batch, hidden, dtype=torch.float64, requires_grad=True),
+    )
     assert_same_as_torch(ref, ours, x, hx, torch.float64)
 
 
 @settings(max_examples=25, deadline=None)
-@given(batch=st.integers(1, 3), input_size=st.integers(1, 4), hidden=st.integers(1, 4),
-       seed=st.integers(0, 2**16))
+@given(batch=st.integers(1, 3), input_size=st.integers(1, 4), hidden=st.integers(1, 4), seed=st.integers(0, 2**16))
 def test_random_small_cells_match_torch(batch, input_size, hidden, seed):
     torch.manual_seed(seed)
     ref = nn.LSTMCell(input_size, hidden).double()
     ours = lt.LSTMCell(input_size, hidden).double()
     ours.load_state_dict(ref.state_dict())
     x = torch.randn(batch, input_size, dtype=torch.float64)
-    hx = (torch.randn(batch, hidden, dtype=torch.float64),
-          torch.randn(batch, hidden, dtype=torch.float64))
+    hx = (torch.randn(batch, hidden, dtype=torch.float64), torch.randn(batch, hidden, dtype=torch.float64))
     for a, b in zip(ours(x, hx), ref(x, hx), strict=True):
         torch.testing.assert_close(a, b, **TOL[torch.float64])
 

@@ -35,8 +35,7 @@ def grads_of_random_loss(outputs, leaves, seed, used=None):
     """
     gen = torch.Generator().manual_seed(seed)
     used = range(len(outputs)) if used is None else used
-    loss = sum((outputs[k] * torch.randn(outputs[k].shape, generator=gen, dtype=torch.float64)).sum()
-               for k in used)
+    loss = sum((outputs[k] * torch.randn(outputs[k].shape, generator=gen, dtype=torch.float64)).sum() for k in used)
     return torch.autograd.grad(loss, leaves)
 
 
@@ -64,15 +63,19 @@ def test_reference_matches_torch_nn_lstm_in_both_directions(steps, batch, proj, 
     ref = nn.LSTM(D, H, bias=bias, proj_size=proj, bidirectional=True).double()
     x, h0, c0 = leaf(steps, batch, D), leaf(2, batch, proj or H), leaf(2, batch, H)
     out, (h_n, c_n) = ref(x, (h0, c0))
-    runs = [lstm_layer_reference(x, h0[k], c0[k], *nn_layer_params(ref, k), reverse=k == 1)
-            for k in (0, 1)]
-    ours = (torch.cat([r[0] for r in runs], dim=2), torch.stack([r[1] for r in runs]),
-            torch.stack([r[2] for r in runs]))
+    runs = [lstm_layer_reference(x, h0[k], c0[k], *nn_layer_params(ref, k), reverse=k == 1) for k in (0, 1)]
+    ours = (
+        torch.cat([r[0] for r in runs], dim=2),
+        torch.stack([r[1] for r in runs]),
+        torch.stack([r[2] for r in runs]),
+    )
     leaves = [x, h0, c0, *ref.parameters()]
     names = ["out", "h_n", "c_n", "dx", "dh0", "dc0"] + ["d" + n for n, _ in ref.named_parameters()]
-    assert_all_close(names,
-                     ours + grads_of_random_loss(ours, leaves, seed=1),
-                     (out, h_n, c_n) + grads_of_random_loss((out, h_n, c_n), leaves, seed=1))
+    assert_all_close(
+        names,
+        ours + grads_of_random_loss(ours, leaves, seed=1),
+        (out, h_n, c_n) + grads_of_random_loss((out, h_n, c_n), leaves, seed=1),
+    )
 
 
 # --- the fast layer against the reference ----------------------------------------------------
@@ -82,11 +85,16 @@ def layer_inputs(steps, batch, proj, bias, seed):
     """x, h0, c0 and one layer's parameters (None where absent), all float64 leaves."""
     torch.manual_seed(seed)
     h_out = P if proj else H
-    return {"x": leaf(steps, batch, D), "h0": leaf(batch, h_out), "c0": leaf(batch, H),
-            "weight_ih": leaf(4 * H, D), "weight_hh": leaf(4 * H, h_out),
-            "bias_ih": leaf(4 * H) if bias in ("both", "ih") else None,
-            "bias_hh": leaf(4 * H) if bias in ("both", "hh") else None,
-            "weight_hr": leaf(P, H) if proj else None}
+    return {
+        "x": leaf(steps, batch, D),
+        "h0": leaf(batch, h_out),
+        "c0": leaf(batch, H),
+        "weight_ih": leaf(4 * H, D),
+        "weight_hh": leaf(4 * H, h_out),
+        "bias_ih": leaf(4 * H) if bias in ("both", "ih") else None,
+        "bias_hh": leaf(4 * H) if bias in ("both", "hh") else None,
+        "weight_hr": leaf(P, H) if proj else None,
+    }
 
 
 def assert_fast_matches_reference(inputs, reverse, used=None, seed=2):
@@ -94,17 +102,18 @@ def assert_fast_matches_reference(inputs, reverse, used=None, seed=2):
     fast = lstm_layer(**inputs, reverse=reverse)
     ref = lstm_layer_reference(**inputs, reverse=reverse)
     names = ["out", "h_n", "c_n"] + ["d" + name for name in leaves]
-    assert_all_close(names,
-                     fast + grads_of_random_loss(fast, list(leaves.values()), seed, used),
-                     ref + grads_of_random_loss(ref, list(leaves.values()), seed, used))
+    assert_all_close(
+        names,
+        fast + grads_of_random_loss(fast, list(leaves.values()), seed, used),
+        ref + grads_of_random_loss(ref, list(leaves.values()), seed, used),
+    )
 
 
 @pytest.mark.parametrize("steps, batch", SHAPES)
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
 @pytest.mark.parametrize("proj", [False, True], ids=["no-proj", "proj"])
 @pytest.mark.parametrize("bias", ["both", "none", "ih", "hh"])
-def test_fast_layer_matches_the_reference_in_outputs_and_every_gradient(steps, batch, reverse, proj,
-                                                                        bias):
+def test_fast_layer_matches_the_reference_in_outputs_and_every_gradient(steps, batch, reverse, proj, bias):
     assert_fast_matches_reference(layer_inputs(steps, batch, proj, bias, seed=3), reverse)
 
 
@@ -124,8 +133,11 @@ def test_fast_layer_matches_the_reference_when_only_the_weights_need_gradients()
 # --- the module's switch between the two -----------------------------------------------------
 
 
-MODULE_CONFIGS = [dict(), dict(num_layers=2, bidirectional=True, proj_size=P),
-                  dict(num_layers=2, bias=False, batch_first=True)]
+MODULE_CONFIGS = [
+    dict(),
+    dict(num_layers=2, bidirectional=True, proj_size=P),
+    dict(num_layers=2, bias=False, batch_first=True),
+]
 
 
 @pytest.mark.parametrize("config", MODULE_CONFIGS, ids=["default", "L2-bi-proj", "L2-nobias-bf"])
@@ -144,15 +156,15 @@ def test_lstm_running_the_reference_matches_torch_nn_lstm(config):
     assert_all_close(
         names,
         (out, h_n, c_n) + grads_of_random_loss((out, h_n, c_n), [x, h0, c0, *ours.parameters()], 7),
-        (rout, rh_n, rc_n) + grads_of_random_loss((rout, rh_n, rc_n), [x, h0, c0, *ref.parameters()], 7))
+        (rout, rh_n, rc_n) + grads_of_random_loss((rout, rh_n, rc_n), [x, h0, c0, *ref.parameters()], 7),
+    )
 
 
 def test_lstm_runs_the_fast_layer_by_default_and_the_reference_with_fast_false(monkeypatch):
     calls = []
     for name in ("lstm_layer", "lstm_layer_reference"):
         original = getattr(modules, name)
-        monkeypatch.setattr(modules, name,
-                            lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+        monkeypatch.setattr(modules, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
     m = lt.LSTM(D, H, num_layers=2)
     x = torch.randn(3, 2, D)
     m(x)

@@ -18,8 +18,12 @@ def _copy_into_nn(model):
 
 def _states(seed=0, B=3, D=4, H=5):
     g = torch.Generator().manual_seed(seed)
-    w = [torch.randn(4 * H, D, generator=g, dtype=torch.float64), torch.randn(4 * H, H, generator=g, dtype=torch.float64),
-         torch.randn(4 * H, generator=g, dtype=torch.float64), torch.randn(4 * H, generator=g, dtype=torch.float64)]
+    w = [
+        torch.randn(4 * H, D, generator=g, dtype=torch.float64),
+        torch.randn(4 * H, H, generator=g, dtype=torch.float64),
+        torch.randn(4 * H, generator=g, dtype=torch.float64),
+        torch.randn(4 * H, generator=g, dtype=torch.float64),
+    ]
     x, h, c = (torch.randn(B, n, generator=g, dtype=torch.float64) for n in (D, H, H))
     return x, h, c, w
 
@@ -72,7 +76,7 @@ def test_a_fixed_gate_leaves_its_block_without_gradient():
     out, _ = model(torch.randn(2, 5, 3, dtype=torch.float64))
     out.sum().backward()
     H = 4
-    assert torch.all(model.weight_ih.grad[H:2 * H] == 0) and torch.any(model.weight_ih.grad[:H] != 0)
+    assert torch.all(model.weight_ih.grad[H : 2 * H] == 0) and torch.any(model.weight_ih.grad[:H] != 0)
 
 
 def test_same_seed_same_initial_weights_for_every_variant_and_the_forget_bias():

@@ -37,8 +37,9 @@ def test_fast_and_reference_paths_train_alike():
     results = []
     for fast in (True, False):
         params = init_model(1, 4, rng=1)
-        best, history = train(params, SGD(params, lr=0.1), x, y, x, y, epochs=3, batch_size=8, rng=2,
-                              fast=fast, progress=False)
+        best, history = train(
+            params, SGD(params, lr=0.1), x, y, x, y, epochs=3, batch_size=8, rng=2, fast=fast, progress=False
+        )
         results.append((best, history.val_loss))
     assert np.allclose(results[0][1], results[1][1], rtol=1e-10)
     assert np.allclose(results[0][0]["lstm"]["weight_hh"], results[1][0]["lstm"]["weight_hh"])
@@ -49,8 +50,7 @@ def test_train_lowers_the_loss_and_returns_the_best_parameters():
     xv, yv = _data(20, seed=1)
     params = init_model(1, 8, rng=0)
     before = evaluate(params, xv, yv)
-    best, history = train(params, Adam(params, lr=0.01), x, y, xv, yv, epochs=30, batch_size=8, rng=0,
-                          progress=False)
+    best, history = train(params, Adam(params, lr=0.01), x, y, xv, yv, epochs=30, batch_size=8, rng=0, progress=False)
     assert len(history.train_loss) == len(history.val_loss) == len(history.grad_norm) == 30
     assert history.best_val_loss == min(history.val_loss) < before / 2
     assert np.isclose(evaluate(best, xv, yv), history.best_val_loss)
@@ -69,16 +69,16 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement():
     x, y = _data()
     params = init_model(1, 4, rng=0)
     # A learning rate this large makes the validation loss worse at once.
-    _, history = train(params, SGD(params, lr=50.0), x, y, x, y, epochs=50, max_norm=None, patience=3, rng=0,
-                       progress=False)
+    _, history = train(
+        params, SGD(params, lr=50.0), x, y, x, y, epochs=50, max_norm=None, patience=3, rng=0, progress=False
+    )
     assert len(history.val_loss) == history.best_epoch + 4 < 50
 
 
 def test_clipping_bounds_the_update_and_reports_the_norm():
     x, y = _data()
     params = init_model(1, 4, rng=0)
-    _, history = train(params, SGD(params, lr=0.01), x, y * 1000, x, y, epochs=2, max_norm=1.0, rng=0,
-                       progress=False)
+    _, history = train(params, SGD(params, lr=0.01), x, y * 1000, x, y, epochs=2, max_norm=1.0, rng=0, progress=False)
     assert min(history.grad_norm) > 1.0
 
 

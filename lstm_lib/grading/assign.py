@@ -71,15 +71,15 @@ def strip_solutions(source: str, *, where: str = "cell") -> str:
         stripped = line.strip()
         if stripped.startswith(BEGIN):
             if begin_line is not None:
-                raise AssignError(f"{where}, line {k + 1}: {BEGIN} inside another solution region "
-                                  f"(opened on line {begin_line + 1})")
+                raise AssignError(
+                    f"{where}, line {k + 1}: {BEGIN} inside another solution region (opened on line {begin_line + 1})"
+                )
             begin_line = k
             indent = line[: len(line) - len(line.lstrip())]
-            hint = stripped[len(BEGIN):].strip(" :")
+            hint = stripped[len(BEGIN) :].strip(" :")
             if not hint:
                 name = _enclosing_function(lines, k, indent)
-                hint = f"{name}: replace this line with your code" if name else \
-                    "replace this line with your code"
+                hint = f"{name}: replace this line with your code" if name else "replace this line with your code"
             out.append(_stub(indent, hint))
         elif stripped.startswith(END):
             if begin_line is None:
@@ -109,16 +109,14 @@ def assign_notebook(nb):
             cell.outputs = []
             cell.execution_count = None
         elif BEGIN in cell.source or END in cell.source:
-            raise AssignError(f"cell {index}: solution markers belong in code cells, "
-                              f"found in a {cell.cell_type} cell")
+            raise AssignError(f"cell {index}: solution markers belong in code cells, found in a {cell.cell_type} cell")
     return nb
 
 
 def _set_exercise(nb, stem: str, path: Path) -> None:
     meta = nb.metadata.get(METADATA_KEY, {})
     if not isinstance(meta, dict):
-        raise AssignError(f"{path}: metadata {METADATA_KEY} should be a mapping, "
-                          f"not {type(meta).__name__}")
+        raise AssignError(f"{path}: metadata {METADATA_KEY} should be a mapping, not {type(meta).__name__}")
     marked = meta.get("exercise")
     if marked not in (None, stem):
         raise AssignError(f"{path}: metadata says exercise {marked!r}, but the file is {stem!r}")
@@ -167,13 +165,15 @@ def assign(source: Path, dest: Path) -> list[Path]:
     """
     source, dest = Path(source), Path(dest)
     if not source.is_dir():
-        raise AssignError(f"{source}: no such folder" if not source.exists() else
-                          f"{source}: not a folder (give the folder of solution notebooks)")
+        raise AssignError(
+            f"{source}: no such folder"
+            if not source.exists()
+            else f"{source}: not a folder (give the folder of solution notebooks)"
+        )
     if dest.exists() and not dest.is_dir():
         raise AssignError(f"{dest}: exists and is not a folder")
     if dest.resolve() == source.resolve():
-        raise AssignError(f"{dest}: the exercises would overwrite the solutions; "
-                          "give another --dest")
+        raise AssignError(f"{dest}: the exercises would overwrite the solutions; give another --dest")
     paths = sorted(p for p in source.glob("*.ipynb") if p.is_file())
     if not paths:
         raise AssignError(f"{source}: no notebooks (*.ipynb) in this folder")
@@ -188,8 +188,7 @@ def assign(source: Path, dest: Path) -> list[Path]:
         except AssignError as err:
             raise AssignError(f"{path}: {err}") from None
         except Exception as err:  # noqa: BLE001 - a validation error, in one line
-            raise AssignError(f"{path}: the exercise would not be a valid notebook "
-                              f"({_first_line(err)})") from None
+            raise AssignError(f"{path}: the exercise would not be a valid notebook ({_first_line(err)})") from None
         exercises.append((dest / path.name, exercise))
     # Write only once every notebook has been read and stripped without error.
     try:

@@ -94,10 +94,8 @@ _LIBRARY_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (np, __impor
 
 def _learner_frames(err: BaseException) -> str:
     """The traceback lines in the learner's own code, as the sandbox reports them."""
-    frames = [f for f in traceback.extract_tb(err.__traceback__)[1:]
-              if not f.filename.startswith(_LIBRARY_DIRS)]
-    return "\n".join(f"  line {f.lineno}, in {f.name}" + (f": {f.line.strip()}" if f.line else "")
-                     for f in frames[-4:])
+    frames = [f for f in traceback.extract_tb(err.__traceback__)[1:] if not f.filename.startswith(_LIBRARY_DIRS)]
+    return "\n".join(f"  line {f.lineno}, in {f.name}" + (f": {f.line.strip()}" if f.line else "") for f in frames[-4:])
 
 
 def call_once(fn, call, outputs, returns: str) -> Outcome:
@@ -115,17 +113,14 @@ def call_once(fn, call, outputs, returns: str) -> Outcome:
         except Banned as err:
             return Outcome("blocked", error=str(err), detail=_learner_frames(err))
         except Exception as err:  # noqa: BLE001 - the learner's code may raise anything
-            return Outcome("error", error=f"{type(err).__name__}: {err}",
-                           detail=_learner_frames(err))
+            return Outcome("error", error=f"{type(err).__name__}: {err}", detail=_learner_frames(err))
     warns = tuple(f"{w.category.__name__}: {w.message}" for w in caught)
-    modified = tuple(changed_paths(before[0], args, "args") +
-                     changed_paths(before[1], kwargs, "kwargs"))
+    modified = tuple(changed_paths(before[0], args, "args") + changed_paths(before[1], kwargs, "kwargs"))
     try:
         outs = extract(ret, outputs, returns)
     except BadReturn as err:
         return Outcome("bad_return", error=str(err), warnings=warns, modified=modified)
-    return Outcome("ok", outputs={k: np.array(v) for k, v in outs.items()}, warnings=warns,
-                   modified=modified)
+    return Outcome("ok", outputs={k: np.array(v) for k, v in outs.items()}, warnings=warns, modified=modified)
 
 
 def check(fn, *, name: str | None = None, show: bool = True) -> CheckResult:
@@ -143,8 +138,7 @@ def check(fn, *, name: str | None = None, show: bool = True) -> CheckResult:
     found = find_function(name)
     if found is None:
         known = ", ".join(f.name for ex in EXERCISES.values() for f in ex.functions)
-        result = CheckResult(name, message=f"no exercise grades a function named {name!r}; "
-                                            f"check knows {known}")
+        result = CheckResult(name, message=f"no exercise grades a function named {name!r}; check knows {known}")
     elif not callable(fn):
         result = CheckResult(name, message=f"expected a function, got {type(fn).__name__}")
     else:
@@ -170,37 +164,47 @@ def _check(fn, name, ex, spec, *, with_notes: bool) -> CheckResult:
     if node is not None:
         # The functions it calls (spec.calls) are the course's while it runs, whatever
         # the learner's names are bound to: calling them breaks no rule.
-        breaks = rule_breaks(node, lambda n: _MISSING if n in spec.calls else resolve(n),
-                             banned=spec.banned, forbidden=ex.forbidden)
+        breaks = rule_breaks(
+            node, lambda n: _MISSING if n in spec.calls else resolve(n), banned=spec.banned, forbidden=ex.forbidden
+        )
         rules = rules_verdict(spec, breaks, lambda line: line_text(node, line))
     elif hasattr(fn, "__code__"):
         # No source (exec'd code): the globals its code names still tell a forbidden package.
         first = fn.__code__.co_firstlineno
-        breaks = [(first, name, _package(obj)) for name in sorted(_global_names(fn.__code__))
-                  if name not in spec.calls and (obj := resolve(name)) is not _MISSING
-                  and _package(obj) in ex.forbidden]
+        breaks = [
+            (first, name, _package(obj))
+            for name in sorted(_global_names(fn.__code__))
+            if name not in spec.calls and (obj := resolve(name)) is not _MISSING and _package(obj) in ex.forbidden
+        ]
         rules = rules_verdict(spec, breaks, lambda line: "")
     cases = public_cases(spec)
     # Only the learner's calls run under the rules: the judges use the reference freely.
-    with standing_in(fn, {d: reference(d) for d in spec.calls}) as replaced, \
-            banning(spec.banned):
+    with standing_in(fn, {d: reference(d) for d in spec.calls}) as replaced, banning(spec.banned):
         runs = [_run_case(fn, spec, case) for case in cases]
     if any(outcomes[0].status == "not_implemented" for outcomes in runs):
-        return CheckResult(name, message="not implemented yet (replace the "
-                                         "`raise NotImplementedError` with your code)")
-    result = CheckResult(name, [CaseReport(case.label, run_judge(spec, case, outcomes, rules))
-                                for case, outcomes in zip(cases, runs, strict=True)])
+        return CheckResult(name, message="not implemented yet (replace the `raise NotImplementedError` with your code)")
+    result = CheckResult(
+        name,
+        [
+            CaseReport(case.label, run_judge(spec, case, outcomes, rules))
+            for case, outcomes in zip(cases, runs, strict=True)
+        ],
+    )
     for dep, mine in replaced.items() if with_notes else ():
         if node is not None and not uses_name(node, dep):
             continue
         dep_ex, dep_spec = find_function(dep)
         sub = _check(mine, dep, dep_ex, dep_spec, with_notes=False)
         if not sub.passed:
-            how = sub.message.split(" (")[0] if sub.message else \
-                f"{sub.n_passed} of {len(sub.cases)} of its public cases pass"
+            how = (
+                sub.message.split(" (")[0]
+                if sub.message
+                else f"{sub.n_passed} of {len(sub.cases)} of its public cases pass"
+            )
             result.notes.append(
                 f"{name} calls your {dep}, which does not pass check({dep}) ({how}). {name} "
-                f"was checked with the course's {dep} in its place: fix {dep} first")
+                f"was checked with the course's {dep} in its place: fix {dep} first"
+            )
     return result
 
 
@@ -212,5 +216,4 @@ def _run_case(fn, spec, case: Case) -> list:
         outcomes.append(o)
         if o.status != "ok":
             return outcomes
-    return outcomes + [call_once(fn, call, spec.outputs, spec.returns)
-                       for call in case.calls[case.graded:]]
+    return outcomes + [call_once(fn, call, spec.outputs, spec.returns) for call in case.calls[case.graded :]]

@@ -19,8 +19,9 @@ def case_lines(cases: list[tuple[str, Verdict]]) -> list[str]:
     """``✓``/``✗`` per case with its problems and diagnosis; a diagnosis already given
     is referred to by the number of the case that gave it."""
     first = cases[0][1] if cases else None
-    if len(cases) > 1 and all(not v.passed and (v.problems, v.hint, v.where) ==
-                              (first.problems, first.hint, first.where) for _, v in cases):
+    if len(cases) > 1 and all(
+        not v.passed and (v.problems, v.hint, v.where) == (first.problems, first.hint, first.where) for _, v in cases
+    ):
         lines = [f"  ✗ all {len(cases)} cases:"]
         for line in first.problems + diagnosis(first):
             lines += [f"      {part}" for part in line.split("\n")]
@@ -32,8 +33,9 @@ def case_lines(cases: list[tuple[str, Verdict]]) -> list[str]:
             lines += [f"      {part}" for part in p.split("\n")]
         for line in diagnosis(v):
             if line in given:
-                head = "likely mistake: the same as" if line.startswith("likely") else \
-                    "the error is in the same place as"
+                head = (
+                    "likely mistake: the same as" if line.startswith("likely") else "the error is in the same place as"
+                )
                 line = f"{head} in case {given[line]}"
             else:
                 given[line] = n

@@ -77,8 +77,9 @@ def grade_notebook(path: Path, *, name: str, batch_seed: int, limits: Limits) ->
         _grade(grade, limits)
     except Exception as err:  # noqa: BLE001 - one submission must never stop the batch
         grade.status = "grader error"
-        grade.message = (f"the grader failed on this submission ({type(err).__name__}: {err}); "
-                         "please report it to the course staff")
+        grade.message = (
+            f"the grader failed on this submission ({type(err).__name__}: {err}); please report it to the course staff"
+        )
         grade.notes.append(traceback.format_exc(limit=4)[-2000:])
         for f in grade.functions:
             f.score = 0.0
@@ -95,8 +96,7 @@ def _grade(grade: SubmissionGrade, limits: Limits) -> None:
         ex, how = identify_exercise(grade.path, {"cells": []}, ParsedNotebook())
         if ex is not None and how == "file name":
             grade.exercise, grade.identified_by = ex, how
-            grade.functions = [FunctionGrade(f, message=f"not graded: {err}")
-                               for f in ex.functions]
+            grade.functions = [FunctionGrade(f, message=f"not graded: {err}") for f in ex.functions]
         return
     all_graded = tuple(f.name for ex in EXERCISES.values() for f in ex.functions)
     parsed = parse_definitions(nb, all_graded)
@@ -104,23 +104,33 @@ def _grade(grade: SubmissionGrade, limits: Limits) -> None:
     if ex is None:
         keys = ", ".join(EXERCISES)
         grade.status = "unknown exercise"
-        grade.message = (f"cannot tell which exercise {grade.path.name} is: its name contains "
-                         f"none of {keys}, it has no metadata {METADATA_KEY}.exercise, and it "
-                         "defines none of the graded functions")
+        grade.message = (
+            f"cannot tell which exercise {grade.path.name} is: its name contains "
+            f"none of {keys}, it has no metadata {METADATA_KEY}.exercise, and it "
+            "defines none of the graded functions"
+        )
         return
     grade.exercise, grade.identified_by = ex, how
     grade.notes.extend(parsed.notes)
     outputs = []
     for fspec in ex.functions:
-        grade.functions.append(grade_function(parsed, ex, fspec, grade.seed, limits,
-                                              notes=grade.notes, outputs=outputs))
+        grade.functions.append(
+            grade_function(parsed, ex, fspec, grade.seed, limits, notes=grade.notes, outputs=outputs)
+        )
     _note_dependencies(grade.functions, parsed)
     grade.output = "\n".join(outputs)
 
 
-def grade_function(parsed: ParsedNotebook, ex: ExerciseSpec, fspec: FunctionSpec, seed: int,
-                   limits: Limits, *, notes: list | None = None,
-                   outputs: list | None = None) -> FunctionGrade:
+def grade_function(
+    parsed: ParsedNotebook,
+    ex: ExerciseSpec,
+    fspec: FunctionSpec,
+    seed: int,
+    limits: Limits,
+    *,
+    notes: list | None = None,
+    outputs: list | None = None,
+) -> FunctionGrade:
     """Grade one function of a parsed notebook on the run's hidden cases."""
     fg = FunctionGrade(fspec)
     if fspec.name not in parsed.names:
@@ -130,16 +140,16 @@ def grade_function(parsed: ParsedNotebook, ex: ExerciseSpec, fspec: FunctionSpec
     found = _definition(parsed, fspec.name)
     if found is not None and (fspec.banned or ex.forbidden):
         node, lines = found
-        resolve = notebook_resolver(parsed.snippets,
-                                    {d.split(".")[0] for d in fspec.banned} | set(ex.forbidden))
+        resolve = notebook_resolver(parsed.snippets, {d.split(".")[0] for d in fspec.banned} | set(ex.forbidden))
         # As in check: the graded functions it calls are the course's, and break no rule.
-        breaks = rule_breaks(node, lambda n: _MISSING if n in fspec.calls else resolve(n),
-                             banned=fspec.banned, forbidden=ex.forbidden)
-        rules = rules_verdict(fspec, breaks,
-                              lambda n: lines[n - 1].strip() if 0 < n <= len(lines) else "")
+        breaks = rule_breaks(
+            node, lambda n: _MISSING if n in fspec.calls else resolve(n), banned=fspec.banned, forbidden=ex.forbidden
+        )
+        rules = rules_verdict(fspec, breaks, lambda n: lines[n - 1].strip() if 0 < n <= len(lines) else "")
     cases = hidden_cases(fspec, seed)
-    runs = _run_cases(fg, parsed, ex, cases, limits, notes if notes is not None else [],
-                      outputs if outputs is not None else [])
+    runs = _run_cases(
+        fg, parsed, ex, cases, limits, notes if notes is not None else [], outputs if outputs is not None else []
+    )
     for case, outcomes in zip(cases, runs, strict=True):
         fg.cases.append((case.label, run_judge(fspec, case, outcomes, rules)))
     passed = sum(v.passed for _, v in fg.cases)
@@ -173,9 +183,11 @@ def _note_dependencies(functions: list, parsed: ParsedNotebook) -> None:
             found = _definition(parsed, f.name)
             if found is None or not uses_name(found[0], dep):
                 continue
-            f.notes.append(f"{f.name} calls your {dep}, which lost points: {f.name} was graded "
-                           f"with the course's {dep} in its place, so that mistake costs only "
-                           f"once; fix {dep} first")
+            f.notes.append(
+                f"{f.name} calls your {dep}, which lost points: {f.name} was graded "
+                f"with the course's {dep} in its place, so that mistake costs only "
+                f"once; fix {dep} first"
+            )
 
 
 def _run_cases(fg, parsed, ex, cases, limits, notes, outputs, max_runs=6):
@@ -186,19 +198,33 @@ def _run_cases(fg, parsed, ex, cases, limits, notes, outputs, max_runs=6):
     results = [None] * len(cases)
     todo = list(range(len(cases)))
     for _ in range(max_runs):
-        run = run_function(parsed.snippets, fspec.name, fspec.outputs, fspec.returns,
-                           [cases[i] for i in todo], ex.forbidden, ex.limits_for(limits),
-                           stand_ins=stand_ins, banned=dict(fspec.banned), packages=ex.packages)
+        run = run_function(
+            parsed.snippets,
+            fspec.name,
+            fspec.outputs,
+            fspec.returns,
+            [cases[i] for i in todo],
+            ex.forbidden,
+            ex.limits_for(limits),
+            stand_ins=stand_ins,
+            banned=dict(fspec.banned),
+            packages=ex.packages,
+        )
         fg.elapsed += run.elapsed
         for note in run.notes:
             if note not in notes:
                 notes.append(note)
         if run.output.strip():
             kept = len(run.output.encode())
-            size = (f"it printed {run.output_bytes} bytes; the first {limits.output_bytes} "
-                    "are kept" if run.output_bytes > limits.output_bytes else "")
-            outputs.append(f"--- while grading {fspec.name}{': ' + size if size else ''} ---\n"
-                           f"{run.output[:2000]}" + ("\n[...]" if kept > 2000 else ""))
+            size = (
+                f"it printed {run.output_bytes} bytes; the first {limits.output_bytes} are kept"
+                if run.output_bytes > limits.output_bytes
+                else ""
+            )
+            outputs.append(
+                f"--- while grading {fspec.name}{': ' + size if size else ''} ---\n"
+                f"{run.output[:2000]}" + ("\n[...]" if kept > 2000 else "")
+            )
         for i, o in zip(todo, run.outcomes, strict=True):
             results[i] = o
         statuses = [o.status for i in todo for o in results[i]]
@@ -209,10 +235,8 @@ def _run_cases(fg, parsed, ex, cases, limits, notes, outputs, max_runs=6):
 
 
 def _missing_message(fspec: FunctionSpec, parsed) -> str:
-    msg = (f"no function named {fspec.name} was found in the code cells: the grader looks for "
-           f"def {fspec.signature}")
+    msg = f"no function named {fspec.name} was found in the code cells: the grader looks for def {fspec.signature}"
     near = parsed.close_matches(fspec.name)
     if near:
-        msg += f". The notebook defines {', '.join(near)}: was it renamed? The name must be " \
-               f"exactly {fspec.name}"
+        msg += f". The notebook defines {', '.join(near)}: was it renamed? The name must be exactly {fspec.name}"
     return msg + "."

@@ -62,6 +62,8 @@ def requirements_for(keys) -> list:
     """requirements.txt's lines for a bundle that grades the exercises ``keys``."""
     extra = [r for k in keys for r in EXERCISE_REQUIREMENTS.get(k, ())]
     return list(REQUIREMENTS) + list(dict.fromkeys(extra))
+
+
 # Gradescope stops an autograder after 10 minutes unless the assignment allows more;
 # the grader gets less, so that a results.json is always written in time.
 DEFAULT_DEADLINE_S = 480
@@ -105,6 +107,7 @@ exec /autograder/venv/bin/python -I -m lstm_lib.grading.gradescope /autograder/s
 
 # ---------------------------------------------------------------- making the bundle
 
+
 def _package_files() -> list[tuple[str, bytes]]:
     """(path in the wheel, bytes) of every file of the installed ``lstm_lib`` package."""
     import lstm_lib
@@ -113,8 +116,13 @@ def _package_files() -> list[tuple[str, bytes]]:
     files = []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root.parent)
-        if (path.is_symlink() or not path.is_file() or "__pycache__" in rel.parts
-                or path.suffix in (".pyc", ".pyo") or any(p.startswith(".") for p in rel.parts)):
+        if (
+            path.is_symlink()
+            or not path.is_file()
+            or "__pycache__" in rel.parts
+            or path.suffix in (".pyc", ".pyo")
+            or any(p.startswith(".") for p in rel.parts)
+        ):
             continue
         files.append((rel.as_posix(), path.read_bytes()))
     return files
@@ -139,16 +147,25 @@ def build_wheel(version: str) -> bytes:
     console script is ``lstm-course``, as in pyproject.toml.
     """
     dist_info = f"lstm_course-{version}.dist-info"
-    metadata = "\n".join([
-        "Metadata-Version: 2.1", "Name: lstm-course", f"Version: {version}",
-        "Summary: The LSTM course's grader, as shipped in a Gradescope autograder bundle",
-        "Requires-Python: >=3.10", *[f"Requires-Dist: {r}" for r in REQUIREMENTS], "", ""])
+    metadata = "\n".join(
+        [
+            "Metadata-Version: 2.1",
+            "Name: lstm-course",
+            f"Version: {version}",
+            "Summary: The LSTM course's grader, as shipped in a Gradescope autograder bundle",
+            "Requires-Python: >=3.10",
+            *[f"Requires-Dist: {r}" for r in REQUIREMENTS],
+            "",
+            "",
+        ]
+    )
     files = _package_files() + [
         (f"{dist_info}/METADATA", metadata.encode()),
-        (f"{dist_info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: lstm-course autograder\n"
-                               b"Root-Is-Purelib: true\nTag: py3-none-any\n\n"),
-        (f"{dist_info}/entry_points.txt",
-         b"[console_scripts]\nlstm-course = lstm_lib.grading.cli:main\n"),
+        (
+            f"{dist_info}/WHEEL",
+            b"Wheel-Version: 1.0\nGenerator: lstm-course autograder\nRoot-Is-Purelib: true\nTag: py3-none-any\n\n",
+        ),
+        (f"{dist_info}/entry_points.txt", b"[console_scripts]\nlstm-course = lstm_lib.grading.cli:main\n"),
     ]
     record = []
     for name, data in files:
@@ -163,9 +180,16 @@ def build_wheel(version: str) -> bytes:
     return buf.getvalue()
 
 
-def make_bundle(out: Path, *, seed: int, exercises: list[str] | None = None,
-                timeout_s: float = 10.0, memory_mb: int = 2048,
-                allow_unsandboxed: bool = False, deadline_s: int = DEFAULT_DEADLINE_S) -> Path:
+def make_bundle(
+    out: Path,
+    *,
+    seed: int,
+    exercises: list[str] | None = None,
+    timeout_s: float = 10.0,
+    memory_mb: int = 2048,
+    allow_unsandboxed: bool = False,
+    deadline_s: int = DEFAULT_DEADLINE_S,
+) -> Path:
     """Write the autograder zip to ``out``; the same arguments give the same bytes."""
     import lstm_lib
 
@@ -193,8 +217,7 @@ def make_bundle(out: Path, *, seed: int, exercises: list[str] | None = None,
         _zip_write(zf, "setup.sh", SETUP_SH.replace("{wheel}", wheel).encode(), executable=True)
         _zip_write(zf, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
         _zip_write(zf, "config.json", (json.dumps(config, indent=2) + "\n").encode())
-        _zip_write(zf, "requirements.txt",
-                   ("\n".join(requirements_for(config["exercises"])) + "\n").encode())
+        _zip_write(zf, "requirements.txt", ("\n".join(requirements_for(config["exercises"])) + "\n").encode())
         _zip_write(zf, wheel, build_wheel(version))
     os.replace(tmp, out)
     return out
@@ -202,10 +225,16 @@ def make_bundle(out: Path, *, seed: int, exercises: list[str] | None = None,
 
 # ---------------------------------------------------------------- grading one submission
 
+
 def load_config(path: Path) -> dict:
     config = json.loads(Path(path).read_text(encoding="utf-8"))
-    for key, kind in (("seed", int), ("exercises", list), ("timeout_s", (int, float)),
-                      ("memory_mb", int), ("allow_unsandboxed", bool)):
+    for key, kind in (
+        ("seed", int),
+        ("exercises", list),
+        ("timeout_s", (int, float)),
+        ("memory_mb", int),
+        ("allow_unsandboxed", bool),
+    ):
         if not isinstance(config.get(key), kind):
             raise ValueError(f"{path}: {key} is missing or not a {getattr(kind, '__name__', kind)}")
     config.setdefault("deadline_s", DEFAULT_DEADLINE_S)
@@ -251,13 +280,18 @@ def match_notebooks(files: list[Path], keys: list[str], root: Path) -> tuple[dic
         if candidates:
             chosen[key] = (candidates[0], f"recognised by its {who[candidates[0]][1]}")
             for other in candidates[1:]:
-                notes.append(f"{other.relative_to(root)} also looks like exercise {key}; "
-                             f"only {candidates[0].relative_to(root)} was graded")
+                notes.append(
+                    f"{other.relative_to(root)} also looks like exercise {key}; "
+                    f"only {candidates[0].relative_to(root)} was graded"
+                )
         elif len(keys) == 1 and len(notebooks) == 1:
             nb = notebooks[0]
             said = who[nb][0]
-            how = (f"it looks like exercise {said} ({who[nb][1]}), not {key}: was the right "
-                   "notebook uploaded?") if said else "the only notebook submitted"
+            how = (
+                (f"it looks like exercise {said} ({who[nb][1]}), not {key}: was the right notebook uploaded?")
+                if said
+                else "the only notebook submitted"
+            )
             chosen[key] = (nb, how)
         else:
             chosen[key] = (None, "")
@@ -269,18 +303,39 @@ def _empty_notebook() -> bytes:
 
 
 def grade_command(config: dict, in_dir: Path, out_dir: Path, jobs: int) -> list[str]:
-    cmd = [sys.executable, "-I", "-m", "lstm_lib.grading.cli", "grade", str(in_dir),
-           "--out", str(out_dir), "--seed", str(config["seed"]), "--jobs", str(jobs),
-           "--timeout", str(config["timeout_s"]), "--memory", str(config["memory_mb"])]
+    cmd = [
+        sys.executable,
+        "-I",
+        "-m",
+        "lstm_lib.grading.cli",
+        "grade",
+        str(in_dir),
+        "--out",
+        str(out_dir),
+        "--seed",
+        str(config["seed"]),
+        "--jobs",
+        str(jobs),
+        "--timeout",
+        str(config["timeout_s"]),
+        "--memory",
+        str(config["memory_mb"]),
+    ]
     if config["allow_unsandboxed"]:
         cmd.append("--allow-unsandboxed")
     return cmd
 
 
 def _zero_results(config: dict, text: str, started: float) -> dict:
-    return {"score": 0.0, "execution_time": round(time.monotonic() - started, 3), "output": text,
-            "visibility": "visible", "stdout_visibility": "hidden", "tests": [],
-            "extra_data": {"seed": config.get("seed"), "status": "grader error"}}
+    return {
+        "score": 0.0,
+        "execution_time": round(time.monotonic() - started, 3),
+        "output": text,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [],
+        "extra_data": {"seed": config.get("seed"), "status": "grader error"},
+    }
 
 
 def grade_submission(config: dict, submission: Path, work: Path) -> tuple[dict, str]:
@@ -299,29 +354,47 @@ def grade_submission(config: dict, submission: Path, work: Path) -> tuple[dict, 
             target.write_bytes(_empty_notebook())
         elif path.stat().st_size > MAX_NOTEBOOK_BYTES:
             target.write_bytes(b"")  # the grader reports the file as unreadable
-            notes.append(f"{path.relative_to(submission)} is larger than "
-                         f"{MAX_NOTEBOOK_BYTES // 2**20} MB and was not read")
+            notes.append(
+                f"{path.relative_to(submission)} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB and was not read"
+            )
         else:
             shutil.copyfile(path, target)
     cmd = grade_command(config, in_dir, out_dir, jobs=max(1, min(len(keys), os.cpu_count() or 1)))
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work,
-                              timeout=max(30, config["deadline_s"] - (time.monotonic() - started)))
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            cwd=work,
+            timeout=max(30, config["deadline_s"] - (time.monotonic() - started)),
+        )
         log = f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
         failed = proc.returncode != 0 and f"exit code {proc.returncode}: {proc.stderr.strip()[-2000:]}"
     except subprocess.TimeoutExpired:
-        log, failed = f"$ {' '.join(cmd)}\n(stopped after {config['deadline_s']} s)", \
-            f"it did not finish within {config['deadline_s']} s"
+        log, failed = (
+            f"$ {' '.join(cmd)}\n(stopped after {config['deadline_s']} s)",
+            f"it did not finish within {config['deadline_s']} s",
+        )
     if failed:
-        return _zero_results(config, "The autograder could not grade this submission "
-                             f"({failed}). This is a problem with the autograder, not with your "
-                             "work: please tell the course staff.", started), log
+        return _zero_results(
+            config,
+            "The autograder could not grade this submission "
+            f"({failed}). This is a problem with the autograder, not with your "
+            "work: please tell the course staff.",
+            started,
+        ), log
 
     names = [f.relative_to(submission).as_posix() for f in files[:10]]
     names += [f"and {len(files) - 10} more"] if len(files) > 10 else []
-    result = {"score": 0.0, "execution_time": 0.0, "output": "", "visibility": "visible",
-              "stdout_visibility": "hidden", "tests": [],
-              "extra_data": {"seed": config["seed"], "exercises": {}}}
+    result = {
+        "score": 0.0,
+        "execution_time": 0.0,
+        "output": "",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [],
+        "extra_data": {"seed": config["seed"], "exercises": {}},
+    }
     sections = []
     for key, (path, how) in chosen.items():
         res = json.loads((out_dir / key / "results.json").read_text(encoding="utf-8"))
@@ -329,9 +402,11 @@ def grade_submission(config: dict, submission: Path, work: Path) -> tuple[dict, 
         if feedback.is_file():
             log += f"\n----- feedback.md for exercise {key} -----\n" + feedback.read_text(encoding="utf-8")
         if path is None:
-            head = (f"No notebook for exercise {key} was found in your submission "
-                    f"({'you uploaded: ' + ', '.join(names) if names else 'it is empty'}). "
-                    f"Upload your completed {key}.ipynb.")
+            head = (
+                f"No notebook for exercise {key} was found in your submission "
+                f"({'you uploaded: ' + ', '.join(names) if names else 'it is empty'}). "
+                f"Upload your completed {key}.ipynb."
+            )
         else:
             head = f"Graded {path.relative_to(submission).as_posix()} as exercise {key} ({how})."
         sections.append(head + "\n" + str(res.get("output", "")))
@@ -393,9 +468,13 @@ def run(config_path: Path, root: Path = GRADESCOPE_ROOT) -> int:
             results, log = grade_submission(config, root / "submission", Path(tmp))
     except Exception:  # noqa: BLE001 - Gradescope must get a results.json in any case
         log = traceback.format_exc()
-        results = _zero_results(config, "The autograder failed on this submission. This is a "
-                                "problem with the autograder, not with your work: please tell "
-                                "the course staff.", started)
+        results = _zero_results(
+            config,
+            "The autograder failed on this submission. This is a "
+            "problem with the autograder, not with your work: please tell "
+            "the course staff.",
+            started,
+        )
     print(log)
     write_results(results, root / "results")
     print(f"score {results['score']:g}; results in {root / 'results' / 'results.json'}")
@@ -413,9 +492,22 @@ def self_check(config_path: Path) -> int:
         sub.mkdir()
         for key in config["exercises"]:
             stubs = [f"def {f.name}(*args, **kwargs):\n    return None" for f in EXERCISES[key].functions]
-            nb = {"cells": [{"cell_type": "code", "id": f"c{k}", "metadata": {}, "outputs": [],
-                             "execution_count": None, "source": s} for k, s in enumerate(stubs)],
-                  "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+            nb = {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "id": f"c{k}",
+                        "metadata": {},
+                        "outputs": [],
+                        "execution_count": None,
+                        "source": s,
+                    }
+                    for k, s in enumerate(stubs)
+                ],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
             (sub / f"{key}.ipynb").write_text(json.dumps(nb))
         results, log = grade_submission(config, sub, root / "work")
     print(log)
@@ -423,23 +515,27 @@ def self_check(config_path: Path) -> int:
     if status == "grader error" or not results["tests"]:
         print(f"self-check FAILED: {results['output']}", file=sys.stderr)
         if not config["allow_unsandboxed"] and "--allow-unsandboxed" in log:
-            print("This machine gives the grader no namespaces, so it refuses to run "
-                  "submissions. Make the bundle again with lstm-course autograder "
-                  "--allow-unsandboxed to grade here behind the audit hook alone (read the "
-                  "instructor's guide, 'What the sandbox guarantees', first).", file=sys.stderr)
+            print(
+                "This machine gives the grader no namespaces, so it refuses to run "
+                "submissions. Make the bundle again with lstm-course autograder "
+                "--allow-unsandboxed to grade here behind the audit hook alone (read the "
+                "instructor's guide, 'What the sandbox guarantees', first).",
+                file=sys.stderr,
+            )
         return 1
     print(f"self-check passed: {len(results['tests'])} graded function(s), seed {config['seed']}")
     return 0
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lstm_lib.grading.gradescope",
-                                     description="Grade a Gradescope submission (run_autograder).")
+    parser = argparse.ArgumentParser(
+        prog="python -m lstm_lib.grading.gradescope", description="Grade a Gradescope submission (run_autograder)."
+    )
     parser.add_argument("config", type=Path, help="the bundle's config.json")
-    parser.add_argument("--root", type=Path, default=GRADESCOPE_ROOT,
-                        help="Gradescope's folder (default /autograder)")
-    parser.add_argument("--self-check", action="store_true",
-                        help="grade a stub notebook of each exercise and report (setup.sh)")
+    parser.add_argument("--root", type=Path, default=GRADESCOPE_ROOT, help="Gradescope's folder (default /autograder)")
+    parser.add_argument(
+        "--self-check", action="store_true", help="grade a stub notebook of each exercise and report (setup.sh)"
+    )
     args = parser.parse_args(argv)
     return self_check(args.config) if args.self_check else run(args.config, args.root)
 

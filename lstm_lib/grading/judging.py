@@ -54,8 +54,10 @@ def compare_array(name: str, got: np.ndarray, want: np.ndarray) -> list[str]:
     if bad_nonfinite.any():
         idx = tuple(int(i) for i in np.argwhere(bad_nonfinite)[0])
         kinds = "nan" if np.isnan(g[bad_nonfinite]).all() else "nan/inf"
-        problems.append(f"{name} has {int(bad_nonfinite.sum())} {kinds} value(s) where finite "
-                        f"values are expected (first at index {idx})")
+        problems.append(
+            f"{name} has {int(bad_nonfinite.sum())} {kinds} value(s) where finite "
+            f"values are expected (first at index {idx})"
+        )
     both = finite_w & np.isfinite(g)
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.where(both, np.abs(g - w), 0.0)
@@ -65,9 +67,11 @@ def compare_array(name: str, got: np.ndarray, want: np.ndarray) -> list[str]:
         nz = both & (w != 0)
         with np.errstate(over="ignore"):
             rel = float(np.max(err[nz] / np.abs(w[nz]))) if nz.any() else float("inf")
-        problems.append(f"{name} differs in {int(bad.sum())} of {w.size} entries: "
-                        f"max abs error {float(err.max()):.3g} (at index {idx}), "
-                        f"max rel error {rel:.3g}")
+        problems.append(
+            f"{name} differs in {int(bad.sum())} of {w.size} entries: "
+            f"max abs error {float(err.max()):.3g} (at index {idx}), "
+            f"max rel error {rel:.3g}"
+        )
     return problems
 
 
@@ -145,7 +149,7 @@ def argument_name(path: str, params: tuple[str, ...]) -> str:
         name = params[k] if k < len(params) else f"argument {k + 1}"
     else:
         name = m.group(2)
-    return name + path[m.end():]
+    return name + path[m.end() :]
 
 
 def modified_verdict(fname: str, outcomes, params: tuple[str, ...]) -> Verdict | None:
@@ -156,8 +160,10 @@ def modified_verdict(fname: str, outcomes, params: tuple[str, ...]) -> Verdict |
     names = [argument_name(p, params) for p in paths]
     shown = ", ".join(names)
     first = names[0]
-    return Verdict(False, [f"{fname} changed its input {shown} in place; the exercise says "
-                           "inputs must not be modified"],
-                   f"{fname} writes into {names[0]} ({first} *= ..., {first} += ..., "
-                   f"{first}[...] = ... or out={first} all change the caller's array): compute "
-                   f"new arrays instead, e.g. y = {first} * 2 rather than {first} *= 2")
+    return Verdict(
+        False,
+        [f"{fname} changed its input {shown} in place; the exercise says inputs must not be modified"],
+        f"{fname} writes into {names[0]} ({first} *= ..., {first} += ..., "
+        f"{first}[...] = ... or out={first} all change the caller's array): compute "
+        f"new arrays instead, e.g. y = {first} * 2 rather than {first} *= 2",
+    )

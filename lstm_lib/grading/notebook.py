@@ -60,32 +60,35 @@ def read_notebook(path: Path) -> dict:
     try:
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:
-            raise NotebookError(f"the file is {size / 2**20:.0f} MB, more than a notebook can be "
-                                f"({MAX_NOTEBOOK_BYTES // 2**20} MB)")
+            raise NotebookError(
+                f"the file is {size / 2**20:.0f} MB, more than a notebook can be ({MAX_NOTEBOOK_BYTES // 2**20} MB)"
+            )
         raw = path.read_bytes()
     except OSError as err:
         raise NotebookError(f"the file cannot be read: {err.strerror or err}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise NotebookError("the file is not UTF-8 text, so not a notebook (.ipynb files are "
-                            "JSON)") from None
+        raise NotebookError("the file is not UTF-8 text, so not a notebook (.ipynb files are JSON)") from None
     try:
         nb = json.loads(text)
     except json.JSONDecodeError as err:
-        raise NotebookError(f"the file is not valid JSON (line {err.lineno}, column {err.colno}: "
-                            f"{err.msg}), so not a notebook; was it saved from Jupyter?") from None
+        raise NotebookError(
+            f"the file is not valid JSON (line {err.lineno}, column {err.colno}: "
+            f"{err.msg}), so not a notebook; was it saved from Jupyter?"
+        ) from None
     except RecursionError:
         raise NotebookError("the file is not a notebook (JSON nested too deeply)") from None
     if isinstance(nb, dict) and "worksheets" in nb and "cells" not in nb:  # nbformat 3
-        nb = {"cells": [c for ws in nb.get("worksheets") or [] for c in ws.get("cells", [])],
-              "metadata": nb.get("metadata", {})}
+        nb = {
+            "cells": [c for ws in nb.get("worksheets") or [] for c in ws.get("cells", [])],
+            "metadata": nb.get("metadata", {}),
+        }
         for c in nb["cells"]:
             if isinstance(c, dict) and "input" in c and "source" not in c:
                 c["source"] = c["input"]
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise NotebookError("the file is JSON but not a Jupyter notebook (it has no list of "
-                            "cells)")
+        raise NotebookError("the file is JSON but not a Jupyter notebook (it has no list of cells)")
     if not isinstance(nb.get("metadata", {}), dict):
         nb["metadata"] = {}
     return nb
@@ -113,8 +116,7 @@ def strip_magics(src: str) -> str | None:
     for line in lines:
         body = line.lstrip()
         indent = line[: len(line) - len(body)]
-        if (body.startswith(("%", "!")) or re.match(r"^[\w.,\s]+=\s*[%!]", body)
-                or re.match(r"^[\w.]+\?{1,2}$", body)):
+        if body.startswith(("%", "!")) or re.match(r"^[\w.,\s]+=\s*[%!]", body) or re.match(r"^[\w.]+\?{1,2}$", body):
             out.append(indent + "pass")
         else:
             out.append(line)
@@ -139,13 +141,13 @@ def _targets(node) -> list | None:
 def _is_grading_import(node) -> bool:
     if isinstance(node, ast.ImportFrom):
         return (node.module or "").startswith("lstm_lib.grading") or (
-            node.module == "lstm_lib" and any(a.name == "grading" for a in node.names))
+            node.module == "lstm_lib" and any(a.name == "grading" for a in node.names)
+        )
     return any(a.name.startswith("lstm_lib.grading") for a in node.names)
 
 
 def _calls(node) -> set[str]:
-    return {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call)
-            and isinstance(n.func, ast.Name)}
+    return {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
 
 
 def parse_definitions(nb: dict, graded: tuple = ()) -> ParsedNotebook:
@@ -174,8 +176,9 @@ def parse_definitions(nb: dict, graded: tuple = ()) -> ParsedNotebook:
                 src = cleaned
             except (SyntaxError, ValueError) as err:
                 where = f"line {err.lineno}: " if getattr(err, "lineno", None) else ""
-                parsed.notes.append(f"cell {n} does not parse ({where}{getattr(err, 'msg', err)}); "
-                                    "its definitions were skipped")
+                parsed.notes.append(
+                    f"cell {n} does not parse ({where}{getattr(err, 'msg', err)}); its definitions were skipped"
+                )
                 continue
         except RecursionError:
             parsed.notes.append(f"cell {n} is nested too deeply to parse; skipped")
@@ -184,8 +187,7 @@ def parse_definitions(nb: dict, graded: tuple = ()) -> ParsedNotebook:
             label = f"cell {n}"
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 if not _is_grading_import(node):
-                    bound = tuple(a.asname or a.name.split(".")[0] for a in node.names
-                                  if a.name != "*")
+                    bound = tuple(a.asname or a.name.split(".")[0] for a in node.names if a.name != "*")
                     found.append((node, src, label, "import", bound))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 found.append((node, src, label, "definition", (node.name,)))
@@ -221,15 +223,16 @@ def parse_definitions(nb: dict, graded: tuple = ()) -> ParsedNotebook:
                 parsed.functions[name] = label
     for name, c in counts.items():
         if c > 1 and name in graded:
-            parsed.notes.append(f"{name} is defined {c} times; the grader used the last "
-                                f"definition ({parsed.functions.get(name, '?')})")
+            parsed.notes.append(
+                f"{name} is defined {c} times; the grader used the last definition ({parsed.functions.get(name, '?')})"
+            )
     return parsed
 
 
 def _statement_source(src: str, node) -> str:
     """The statement's own lines, preceded by blank lines so that line numbers match the cell."""
     start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    lines = src.split("\n")[start - 1: node.end_lineno]
+    lines = src.split("\n")[start - 1 : node.end_lineno]
     text = "\n".join(lines)
     try:
         alone = len(ast.parse(text).body) == 1
@@ -240,8 +243,7 @@ def _statement_source(src: str, node) -> str:
     return "\n" * (start - 1) + text
 
 
-def identify_exercise(path: Path, nb: dict, parsed: ParsedNotebook | None = None
-                      ) -> tuple[ExerciseSpec | None, str]:
+def identify_exercise(path: Path, nb: dict, parsed: ParsedNotebook | None = None) -> tuple[ExerciseSpec | None, str]:
     """Which exercise a notebook is, and how that was decided.
 
     By its file name (the stem contains the exercise key, e.g.

@@ -22,9 +22,11 @@ def function_text(f: FunctionGrade, seed: int) -> str:
     if f.message:
         return f.message
     passed = sum(v.passed for _, v in f.cases)
-    lines = [f"{f.name}: {passed} of {len(f.cases)} hidden cases passed "
-             f"({f.score:g} of {f.max_score:g} points; inputs drawn from seed {seed}, the same "
-             "for every submission)"]
+    lines = [
+        f"{f.name}: {passed} of {len(f.cases)} hidden cases passed "
+        f"({f.score:g} of {f.max_score:g} points; inputs drawn from seed {seed}, the same "
+        "for every submission)"
+    ]
     lines += case_lines(f.cases)
     lines += [f"  note: {n}" for n in f.notes]
     return "\n".join(lines)
@@ -33,8 +35,10 @@ def function_text(f: FunctionGrade, seed: int) -> str:
 def summary_text(g: SubmissionGrade) -> str:
     if g.status != "graded":
         return f"{g.status}: {g.message}\nScore: 0" + (f" / {g.max_score:g}" if g.max_score else "")
-    lines = [f"Exercise {g.exercise.key} ({g.exercise.title}), recognised by {g.identified_by}.",
-             f"Score: {g.score:g} / {g.max_score:g}"]
+    lines = [
+        f"Exercise {g.exercise.key} ({g.exercise.title}), recognised by {g.identified_by}.",
+        f"Score: {g.score:g} / {g.max_score:g}",
+    ]
     if g.notes:
         lines.append("Notes:")
         lines += [f"  - {n}" for n in g.notes]
@@ -45,13 +49,15 @@ def summary_text(g: SubmissionGrade) -> str:
 def results_json(g: SubmissionGrade) -> dict:
     tests = []
     for f in g.functions:
-        tests.append({
-            "name": f"{f.name} ({g.exercise.key})",  # exercise is set whenever tests exist
-            "score": f.score,
-            "max_score": f.max_score,
-            "output": _cap(function_text(f, g.seed)),
-            "visibility": "visible",
-        })
+        tests.append(
+            {
+                "name": f"{f.name} ({g.exercise.key})",  # exercise is set whenever tests exist
+                "score": f.score,
+                "max_score": f.max_score,
+                "output": _cap(function_text(f, g.seed)),
+                "visibility": "visible",
+            }
+        )
     output = summary_text(g)
     if g.output:
         output += "\n\nOutput of your code (as the grader ran it):\n" + _cap(g.output, MAX_OUTPUT)
@@ -63,9 +69,12 @@ def results_json(g: SubmissionGrade) -> dict:
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"file": str(g.path), "status": g.status,
-                       "exercise": g.exercise.key if g.exercise else None,
-                       "seed": g.seed},
+        "extra_data": {
+            "file": str(g.path),
+            "status": g.status,
+            "exercise": g.exercise.key if g.exercise else None,
+            "seed": g.seed,
+        },
     }
 
 
@@ -74,13 +83,15 @@ def feedback_md(g: SubmissionGrade) -> str:
     if g.status != "graded":
         parts += [f"**{g.status}**: {g.message}", "", "Score: **0**", ""]
         return "\n".join(parts)
-    parts += [f"Exercise **{g.exercise.key}** ({g.exercise.title}). "
-              f"Score: **{g.score:g} / {g.max_score:g}**.", "",
-              "Your functions ran on hidden inputs, different from the public cases that "
-              f"`check` uses, and the same for every submission (seed {g.seed}).", ""]
+    parts += [
+        f"Exercise **{g.exercise.key}** ({g.exercise.title}). Score: **{g.score:g} / {g.max_score:g}**.",
+        "",
+        "Your functions ran on hidden inputs, different from the public cases that "
+        f"`check` uses, and the same for every submission (seed {g.seed}).",
+        "",
+    ]
     for f in g.functions:
-        parts += [f"## {f.name}: {f.score:g} / {f.max_score:g}", "", "```",
-                  _cap(function_text(f, g.seed)), "```", ""]
+        parts += [f"## {f.name}: {f.score:g} / {f.max_score:g}", "", "```", _cap(function_text(f, g.seed)), "```", ""]
     if g.notes:
         parts += ["## Notes", ""] + [f"- {n}" for n in g.notes] + [""]
     if g.output:
@@ -92,8 +103,7 @@ def feedback_md(g: SubmissionGrade) -> str:
 def write_submission(g: SubmissionGrade, out_dir: Path) -> Path:
     folder = Path(out_dir) / g.name
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps(results_json(g), indent=2,
-                                                    ensure_ascii=False), encoding="utf-8")
+    (folder / "results.json").write_text(json.dumps(results_json(g), indent=2, ensure_ascii=False), encoding="utf-8")
     (folder / "feedback.md").write_text(feedback_md(g), encoding="utf-8")
     return folder
 
@@ -109,8 +119,13 @@ def write_csv(grades, path: Path) -> None:
         w = csv.DictWriter(fh, fieldnames=cols)
         w.writeheader()
         for g in grades:
-            row = {"file": str(g.path), "exercise": g.exercise.key if g.exercise else "",
-                   "total": f"{g.score:g}", "max_score": f"{g.max_score:g}", "status": g.status}
+            row = {
+                "file": str(g.path),
+                "exercise": g.exercise.key if g.exercise else "",
+                "total": f"{g.score:g}",
+                "max_score": f"{g.max_score:g}",
+                "status": g.status,
+            }
             for f in g.functions:
                 row[f.name] = f"{f.score:g}"
             w.writerow(row)

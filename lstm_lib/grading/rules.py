@@ -49,8 +49,11 @@ def function_node(source: str, name: str):
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             found = node
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) and any(
-                isinstance(t, ast.Name) and t.id == name for t in node.targets):
+        elif (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Lambda)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        ):
             found = node
     return found
 
@@ -62,9 +65,14 @@ def _dotted(node) -> str | None:
         if isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-              and node.func.id == "getattr" and len(node.args) >= 2
-              and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
             parts.append(node.args[1].value)
             node = node.args[0]
         elif isinstance(node, ast.Name):
@@ -136,11 +144,11 @@ def rule_breaks(node, resolve, *, banned=(), forbidden=()) -> list[tuple[int, st
     Returns (line, what the code wrote, the rule's dotted name), one per line and name.
     """
     objs, tops = _targets(banned)
-    local = _import_aliases(n for n in ast.walk(node) if isinstance(n, (ast.Import,
-                                                                       ast.ImportFrom)))
+    local = _import_aliases(n for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom)))
     # Parameters and variables of the function shadow the globals of the same name.
     assigned = {n.arg for n in ast.walk(node) if isinstance(n, ast.arg)} | {
-        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+    }
     found, seen = [], set()
 
     def hit(line, text, rule):
@@ -210,8 +218,7 @@ def notebook_resolver(snippets, tops) -> callable:
                 if text is not None:
                     head, _, rest = text.partition(".")
                     base = aliases.get(head)
-                    value = (base + ("." + rest if rest else "")) if isinstance(base, str) \
-                        else _LEARNER
+                    value = (base + ("." + rest if rest else "")) if isinstance(base, str) else _LEARNER
                 else:
                     value = _LEARNER
                 for t in node.targets:
@@ -356,11 +363,9 @@ def snapshot(value):
 def changed_paths(before, after, path: str) -> list[str]:
     """The paths (``args[0]``, ``args[3]['bias_ih']``) whose arrays or containers changed."""
     if isinstance(before, np.ndarray):
-        if not isinstance(after, np.ndarray) or after.shape != before.shape or \
-                after.dtype != before.dtype:
+        if not isinstance(after, np.ndarray) or after.shape != before.shape or after.dtype != before.dtype:
             return [path]
-        same = (after == before) | (np.isnan(after) & np.isnan(before)) \
-            if before.dtype.kind == "f" else after == before
+        same = (after == before) | (np.isnan(after) & np.isnan(before)) if before.dtype.kind == "f" else after == before
         return [] if bool(np.all(same)) else [path]
     if isinstance(before, dict):
         if not isinstance(after, dict) or set(after) != set(before):
@@ -369,9 +374,11 @@ def changed_paths(before, after, path: str) -> list[str]:
     if isinstance(before, list):
         if not isinstance(after, list) or len(after) != len(before):
             return [path]
-        return [p for k, (b, a) in enumerate(zip(before, after, strict=True))
-                for p in changed_paths(b, a, f"{path}[{k}]")]
+        return [
+            p for k, (b, a) in enumerate(zip(before, after, strict=True)) for p in changed_paths(b, a, f"{path}[{k}]")
+        ]
     if isinstance(before, tuple):
-        return [p for k, (b, a) in enumerate(zip(before, after, strict=True))
-                for p in changed_paths(b, a, f"{path}[{k}]")]
+        return [
+            p for k, (b, a) in enumerate(zip(before, after, strict=True)) for p in changed_paths(b, a, f"{path}[{k}]")
+        ]
     return []

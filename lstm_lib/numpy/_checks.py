@@ -25,9 +25,7 @@ def as_float_array(name: str, a) -> np.ndarray:
         return arr
     if arr.dtype.kind in "iub":
         return arr.astype(np.float64)
-    raise ValueError(
-        f"{name} must be a real floating-point array (float32 or float64), got dtype {arr.dtype}"
-    )
+    raise ValueError(f"{name} must be a real floating-point array (float32 or float64), got dtype {arr.dtype}")
 
 
 def shape_str(dims) -> str:
@@ -76,28 +74,25 @@ def check_mask(mask, B, T, dtype):
         b, t = (int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
             "mask must hold only 0s and 1s (or False and True): 1 marks a real step, 0 padding; "
-            f"got {m[b, t].item()!r} at mask[{b}, {t}]")
+            f"got {m[b, t].item()!r} at mask[{b}, {t}]"
+        )
     return m.astype(dtype)
 
 
 def check_lstm_params(params, name: str = "params") -> tuple[int, int, dict]:
     """Validate an LSTM parameter dict; return (D, H, arrays)."""
     if not isinstance(params, dict):
-        raise ValueError(
-            f"{name} must be a dict with keys {', '.join(PARAM_KEYS)}, got {type(params).__name__}"
-        )
+        raise ValueError(f"{name} must be a dict with keys {', '.join(PARAM_KEYS)}, got {type(params).__name__}")
     missing = [k for k in PARAM_KEYS if k not in params]
     if missing:
         raise ValueError(
-            f"{name} is missing {', '.join(repr(k) for k in missing)}; "
-            f"expected keys {', '.join(PARAM_KEYS)}"
+            f"{name} is missing {', '.join(repr(k) for k in missing)}; expected keys {', '.join(PARAM_KEYS)}"
         )
     p = {k: as_float_array(f"{name}['{k}']", params[k]) for k in PARAM_KEYS}
     whh = p["weight_hh"]
     if whh.ndim != 2 or whh.shape[0] != 4 * whh.shape[1]:
         raise ValueError(
-            f"{name}['weight_hh'] must have shape (4H, H) (gates i, f, g, o stacked), "
-            f"got shape {whh.shape}"
+            f"{name}['weight_hh'] must have shape (4H, H) (gates i, f, g, o stacked), got shape {whh.shape}"
         )
     H = whh.shape[1]
     sizes = {"4H": 4 * H}
@@ -119,7 +114,8 @@ def check_direction_params(params_fwd, params_bwd):
     if H_fwd != H_bwd:
         raise ValueError(
             f"params_fwd and params_bwd must have the same hidden size H, got H={H_fwd} (params_fwd) "
-            f"and H={H_bwd} (params_bwd)")
+            f"and H={H_bwd} (params_bwd)"
+        )
     return H_fwd
 
 
@@ -134,7 +130,8 @@ def split_directions(name, a, B, H):
     if a.shape != (2, B, H):
         raise ValueError(
             f"{name} must have shape (2, B, H) (forward direction, backward direction) with B={B}, H={H}, "
-            f"got shape {a.shape}")
+            f"got shape {a.shape}"
+        )
     return a[0], a[1]
 
 
@@ -167,8 +164,12 @@ def check_cell_forward(x, h_prev, c_prev, params):
     check_shape("h_prev", h_prev, ("B", "H"), sizes)
     check_shape("c_prev", c_prev, ("B", "H"), sizes)
     dt = result_dtype(x, h_prev, c_prev, *p.values())
-    return (x.astype(dt, copy=False), h_prev.astype(dt, copy=False), c_prev.astype(dt, copy=False),
-            {k: v.astype(dt, copy=False) for k, v in p.items()})
+    return (
+        x.astype(dt, copy=False),
+        h_prev.astype(dt, copy=False),
+        c_prev.astype(dt, copy=False),
+        {k: v.astype(dt, copy=False) for k, v in p.items()},
+    )
 
 
 def as_cache(cache, cache_type, made_by: str):
@@ -176,11 +177,13 @@ def as_cache(cache, cache_type, made_by: str):
     that crossed a process boundary, e.g. the grader's sandbox) is taken too."""
     if isinstance(cache, cache_type):
         return cache
-    if (isinstance(cache, tuple) and type(cache).__name__ == cache_type.__name__
-            and getattr(type(cache), "_fields", None) == cache_type._fields):
+    if (
+        isinstance(cache, tuple)
+        and type(cache).__name__ == cache_type.__name__
+        and getattr(type(cache), "_fields", None) == cache_type._fields
+    ):
         return cache_type(*cache)
-    raise ValueError(
-        f"cache must be the {cache_type.__name__} returned by {made_by}, got {type(cache).__name__}")
+    raise ValueError(f"cache must be the {cache_type.__name__} returned by {made_by}, got {type(cache).__name__}")
 
 
 def check_cell_backward(dh, dc, cache, cache_type):
@@ -207,8 +210,12 @@ def check_lstm_forward(x, h0, c0, params):
     check_shape("h0", h0, ("B", "H"), sizes)
     check_shape("c0", c0, ("B", "H"), sizes)
     dt = result_dtype(x, h0, c0, *p.values())
-    return (x.astype(dt, copy=False), h0.astype(dt, copy=False), c0.astype(dt, copy=False),
-            {k: v.astype(dt, copy=False) for k, v in p.items()})
+    return (
+        x.astype(dt, copy=False),
+        h0.astype(dt, copy=False),
+        c0.astype(dt, copy=False),
+        {k: v.astype(dt, copy=False) for k, v in p.items()},
+    )
 
 
 def check_lstm_backward(dhs, cache, dh_n, dc_n, cache_type, made_by="lstm_forward"):

@@ -87,9 +87,7 @@ def lstm_cell_backward(dh, dc, cache: CellCache):
     # c = f * c_prev + i * g
     df, di, dg, dc_prev = dc * c_prev, dc * g, dc * i, dc * f
     # Through the nonlinearities: sigma' = s (1 - s), tanh' = 1 - t^2.
-    da = np.concatenate(
-        [di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - g**2), do * o * (1.0 - o)], axis=1
-    )
+    da = np.concatenate([di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - g**2), do * o * (1.0 - o)], axis=1)
     db = da.sum(axis=0)
     grads = {
         "weight_ih": da.T @ x,

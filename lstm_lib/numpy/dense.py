@@ -38,9 +38,7 @@ def dense_forward(x, params):
     w, b = _check_dense_params(params)
     x = as_float_array("x", x)
     if x.ndim < 1 or x.shape[-1] != w.shape[1]:
-        raise ValueError(
-            f"x must have shape (..., I) with I={w.shape[1]} (the columns of weight), got shape {x.shape}"
-        )
+        raise ValueError(f"x must have shape (..., I) with I={w.shape[1]} (the columns of weight), got shape {x.shape}")
     dt = result_dtype(x, w, b)
     x, w, b = x.astype(dt, copy=False), w.astype(dt, copy=False), b.astype(dt, copy=False)
     return x @ w.T + b, DenseCache(x, w)

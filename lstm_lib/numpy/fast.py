@@ -238,7 +238,8 @@ def _forward(x, h0, c0, p, mask):
 
     # One weight matrix for [1; x_t; h_{t-1}]: a = weight @ [1; x_t; h_{t-1}]
     weight = to_fast_gate_order(
-        np.concatenate([(p["bias_ih"] + p["bias_hh"])[:, None], p["weight_ih"], p["weight_hh"]], axis=1), H)
+        np.concatenate([(p["bias_ih"] + p["bias_hh"])[:, None], p["weight_ih"], p["weight_hh"]], axis=1), H
+    )
     # Two ways to the activations, chosen by size; both scale the weight rows
     # by powers of two, which is exact in floating point.
     #   many units: one exp for all gates. sigma(a) = 1 / (1 + exp(-a)) and
@@ -261,7 +262,13 @@ def _forward(x, h0, c0, p, mask):
     # Views over all steps, made once; the loop takes each step's block of them.
     h_ = xh[:, 1 + D :]
     gates, sig, o_, if_, g_, gc, c_ = (
-        buf[:, :H4], buf[:, :H3], buf[:, :H], buf[:, H:H3], buf[:, H3:H4], buf[:, H3:], buf[:, H4:]
+        buf[:, :H4],
+        buf[:, :H3],
+        buf[:, :H],
+        buf[:, H:H3],
+        buf[:, H3:H4],
+        buf[:, H3:],
+        buf[:, H4:],
     )
     # Padding: per step, the mask and 1 - mask as (H, B) arrays, and whether the step has any padding.
     if mask is not None and not mask.all():
@@ -280,8 +287,24 @@ def _forward(x, h0, c0, p, mask):
     exp, tanh, add, sub, mul, div = np.exp, np.tanh, np.add, np.subtract, np.multiply, np.divide
     with np.errstate(over="ignore"):  # exp(-a) = inf for a << 0 gives sigma = 0, as it should
         # zip hands out each step's views faster than indexing by t would.
-        steps = zip(*_each_step(products, slice(None), T), sig[:T], if_[:T], g_[:T], gc[:T], c_[1:], tanh_cs, o_[:T],
-                    h_[1:], gates[:T], c_[:T], h_[:T], keep, drop, padded, strict=True)
+        steps = zip(
+            *_each_step(products, slice(None), T),
+            sig[:T],
+            if_[:T],
+            g_[:T],
+            gc[:T],
+            c_[1:],
+            tanh_cs,
+            o_[:T],
+            h_[1:],
+            gates[:T],
+            c_[:T],
+            h_[:T],
+            keep,
+            drop,
+            padded,
+            strict=True,
+        )
         for left, right, into, s, ifg, g, g_cp, c, tc, o, h, a, c_prev, h_prev, keep_t, drop_t, padded_t in steps:
             mm(left, right, into)  # the gates before their nonlinearity, into a scratch array that stays in cache
             if few_calls:  # sigma(a) = (1 + tanh(a / 2)) / 2; the rows were scaled by 1/2
@@ -450,8 +473,19 @@ def _backward(dhs, cache, dh_n, dc_n):
             pads = zip(keep[t0:t1][::-1], drop[t0:t1][::-1], padded[t0:t1][::-1], strict=True)
         else:
             pads = itertools.repeat((None, None, False), m)
-        steps = zip(dH[t1 - 1 : t0 - 1 if t0 else None : -1], k_2[back], k_4[back], da_2[back], da_m[back],
-                    dc_prev[m:0:-1], da_4[back], dc_prev[back], *_each_step(products, back, m), pads, strict=True)
+        steps = zip(
+            dH[t1 - 1 : t0 - 1 if t0 else None : -1],
+            k_2[back],
+            k_4[back],
+            da_2[back],
+            da_m[back],
+            dc_prev[m:0:-1],
+            da_4[back],
+            dc_prev[back],
+            *_each_step(products, back, m),
+            pads,
+            strict=True,
+        )
         for dh_out, kk2, kk4, d2, dm, dc_next, d4, dcp, left, right, out, (keep_t, drop_t, padded_t) in steps:
             add(dh_out, dh_prev, dh)
             if padded_t:  # where step t is padding, dh passes by the cell (dh_out is 0 there) and none enters it
@@ -531,10 +565,10 @@ def bilstm_backward(dhs, cache: FastBiLSTMCache, dh_n=None, dc_n=None):
     dh_f, dh_b = split_directions("dh_n", dh_n, B, H)
     dc_f, dc_b = split_directions("dc_n", dc_n, B, H)
 
-    dx_f, dh0_f, dc0_f, grads_f = masked_lstm_backward(
-        None if dhs is None else dhs[..., :H], cache.forward, dh_f, dc_f)
+    dx_f, dh0_f, dc0_f, grads_f = masked_lstm_backward(None if dhs is None else dhs[..., :H], cache.forward, dh_f, dc_f)
     dx_b, dh0_b, dc0_b, grads_b = masked_lstm_backward(
-        None if dhs is None else dhs[:, ::-1, H:], cache.backward, dh_b, dc_b)
+        None if dhs is None else dhs[:, ::-1, H:], cache.backward, dh_b, dc_b
+    )
     dx = dx_f
     dx += dx_b[:, ::-1]
     return dx, np.stack([dh0_f, dh0_b]), np.stack([dc0_f, dc0_b]), (grads_f, grads_b)

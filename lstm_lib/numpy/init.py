@@ -70,8 +70,9 @@ def init_lstm_params(input_size, hidden_size, *, rng=None, dtype=np.float64, for
     return params
 
 
-def init_lstm_stack_params(input_size, hidden_size, num_layers, *, bidirectional=False, rng=None,
-                           dtype=np.float64, forget_bias=1.0):
+def init_lstm_stack_params(
+    input_size, hidden_size, num_layers, *, bidirectional=False, rng=None, dtype=np.float64, forget_bias=1.0
+):
     """Parameters of a stack of ``num_layers`` LSTM layers: a list, layer 0 first.
 
     Layer 0 reads the input (D); every layer above reads the hidden states of the
@@ -87,8 +88,9 @@ def init_lstm_stack_params(input_size, hidden_size, num_layers, *, bidirectional
     directions = 2 if bidirectional else 1
 
     def layer(l):
-        return init_lstm_params(input_size if l == 0 else directions * H, H, rng=gen, dtype=dtype,
-                                forget_bias=forget_bias)
+        return init_lstm_params(
+            input_size if l == 0 else directions * H, H, rng=gen, dtype=dtype, forget_bias=forget_bias
+        )
 
     if bidirectional:
         return [(layer(l), layer(l)) for l in range(L)]

@@ -112,4 +112,3 @@ def lstm_backward(dhs, cache: LSTMCache, dh_n=None, dc_n=None):
         for name in grads:
             grads[name] += step_grads[name]
     return np.stack(dx, axis=1), dh, dc, grads
-

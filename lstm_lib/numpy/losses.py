@@ -71,8 +71,9 @@ def softmax_cross_entropy(logits, targets):
     if targets.dtype.kind not in "iu":
         raise ValueError(f"targets must be integer class indices, got dtype {targets.dtype}")
     if targets.min() < 0 or targets.max() >= C:
-        raise ValueError(f"targets must be class indices in [0, C) with C={C}, got values in "
-                         f"[{targets.min()}, {targets.max()}]")
+        raise ValueError(
+            f"targets must be class indices in [0, C) with C={C}, got values in [{targets.min()}, {targets.max()}]"
+        )
     log_probs = _log_softmax(logits)
     rows = np.arange(N)
     loss = -float(log_probs[rows, targets].mean())

@@ -151,6 +151,7 @@ def clip_gradients(grads, max_norm):
     multiplied by the same factor min(1, max_norm / (norm + 1e-6)), with norm
     the global L2 norm of all the arrays together, which is returned too.
     """
+
     def copy(tree):
         if isinstance(tree, dict):
             return {k: copy(v) for k, v in tree.items()}

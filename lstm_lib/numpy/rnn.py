@@ -43,12 +43,12 @@ class RNNCache(NamedTuple):
 def check_rnn_params(params, name: str = "params") -> tuple[int, int, dict]:
     """Validate an RNN parameter dict; return (D, H, arrays)."""
     if not isinstance(params, dict):
-        raise ValueError(f"{name} must be a dict with keys {', '.join(RNN_PARAM_KEYS)}, "
-                         f"got {type(params).__name__}")
+        raise ValueError(f"{name} must be a dict with keys {', '.join(RNN_PARAM_KEYS)}, got {type(params).__name__}")
     missing = [k for k in RNN_PARAM_KEYS if k not in params]
     if missing:
-        raise ValueError(f"{name} is missing {', '.join(repr(k) for k in missing)}; "
-                         f"expected keys {', '.join(RNN_PARAM_KEYS)}")
+        raise ValueError(
+            f"{name} is missing {', '.join(repr(k) for k in missing)}; expected keys {', '.join(RNN_PARAM_KEYS)}"
+        )
     p = {k: as_float_array(f"{name}['{k}']", params[k]) for k in RNN_PARAM_KEYS}
     whh = p["weight_hh"]
     if whh.ndim != 2 or whh.shape[0] != whh.shape[1]:
@@ -113,8 +113,7 @@ def rnn_step_backward(dh, cache: RNNStepCache):
         dx (B, D), dh_prev (B, H), and grads: a dict with the parameters' keys.
     """
     if not isinstance(cache, RNNStepCache):
-        raise ValueError("cache must be the RNNStepCache returned by rnn_step_forward, "
-                         f"got {type(cache).__name__}")
+        raise ValueError(f"cache must be the RNNStepCache returned by rnn_step_forward, got {type(cache).__name__}")
     x, h_prev, h, p = cache
     dh = as_float_array("dh", dh)
     check_shape("dh", dh, ("B", "H"), {"B": h.shape[0], "H": h.shape[1]})

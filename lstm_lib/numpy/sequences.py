@@ -119,8 +119,7 @@ def masked_lstm_backward(dhs, cache: MaskedLSTMCache, dh_n=None, dc_n=None):
     for t in reversed(range(T)):
         m = cache.mask[:, t, None]
         # The cell's step reaches the loss only where the step is real ...
-        dx[t], dh_prev, dc_prev, step_grads = lstm_cell_backward(
-            m * (dhs[:, t] + dh), m * dc, cache.steps[t])
+        dx[t], dh_prev, dc_prev, step_grads = lstm_cell_backward(m * (dhs[:, t] + dh), m * dc, cache.steps[t])
         # ... and where it is padding, the state's gradient passes straight through.
         dh = dh_prev + (1 - m) * dh
         dc = dc_prev + (1 - m) * dc
@@ -188,10 +187,10 @@ def bilstm_backward(dhs, cache: BiLSTMCache, dh_n=None, dc_n=None):
     dh_f, dh_b = split_directions("dh_n", dh_n, B, H)
     dc_f, dc_b = split_directions("dc_n", dc_n, B, H)
 
-    dx_f, dh0_f, dc0_f, grads_f = masked_lstm_backward(
-        None if dhs is None else dhs[..., :H], cache.forward, dh_f, dc_f)
+    dx_f, dh0_f, dc0_f, grads_f = masked_lstm_backward(None if dhs is None else dhs[..., :H], cache.forward, dh_f, dc_f)
     dx_b, dh0_b, dc0_b, grads_b = masked_lstm_backward(
-        None if dhs is None else dhs[:, ::-1, H:], cache.backward, dh_b, dc_b)
+        None if dhs is None else dhs[:, ::-1, H:], cache.backward, dh_b, dc_b
+    )
     dx = dx_f + dx_b[:, ::-1]
     return dx, np.stack([dh0_f, dh0_b]), np.stack([dc0_f, dc0_b]), (grads_f, grads_b)
 
@@ -249,7 +248,15 @@ def classifier_loss(hs, mask, params, targets):
 
 
 __all__ = [
-    "CellCache", "MaskedLSTMCache", "BiLSTMCache", "check_mask",
-    "masked_lstm_forward", "masked_lstm_backward", "bilstm_forward", "bilstm_backward",
-    "masked_mean_pool", "masked_mean_pool_backward", "classifier_loss",
+    "CellCache",
+    "MaskedLSTMCache",
+    "BiLSTMCache",
+    "check_mask",
+    "masked_lstm_forward",
+    "masked_lstm_backward",
+    "bilstm_forward",
+    "bilstm_backward",
+    "masked_mean_pool",
+    "masked_mean_pool_backward",
+    "classifier_loss",
 ]

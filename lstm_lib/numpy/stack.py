@@ -65,17 +65,22 @@ def _check_params_list(params_list, bidirectional):
     for l, entry in enumerate(params_list):
         if bidirectional:
             if isinstance(entry, dict) or not isinstance(entry, (list, tuple)) or len(entry) != 2:
-                got = f"a {len(entry)}-element {type(entry).__name__}" if isinstance(entry, (list, tuple)) \
+                got = (
+                    f"a {len(entry)}-element {type(entry).__name__}"
+                    if isinstance(entry, (list, tuple))
                     else f"a {type(entry).__name__}"
+                )
                 raise ValueError(
                     f"params_list[{l}] must be a pair (params_fwd, params_bwd) with bidirectional=True, got {got}; "
-                    "init_lstm_stack_params(..., bidirectional=True) makes such a list")
+                    "init_lstm_stack_params(..., bidirectional=True) makes such a list"
+                )
             named = [(f"params_list[{l}][{d}]", entry[d]) for d in (0, 1)]
         else:
             if isinstance(entry, (list, tuple)) and len(entry) == 2 and all(isinstance(e, dict) for e in entry):
                 raise ValueError(
                     f"params_list[{l}] is a pair of parameter dicts, the layer of a bidirectional stack: "
-                    "pass bidirectional=True, or give one dict per layer")
+                    "pass bidirectional=True, or give one dict per layer"
+                )
             named = [(f"params_list[{l}]", entry)]
         for name, params in named:
             _, H_layer, _ = check_lstm_params(params, name)
@@ -84,7 +89,8 @@ def _check_params_list(params_list, bidirectional):
             elif H_layer != H:
                 raise ValueError(
                     f"{name} has hidden size H={H_layer}, params_list[0] has H={H}: "
-                    "every layer (and direction) of a stack has the same H")
+                    "every layer (and direction) of a stack has the same H"
+                )
     return len(params_list), H
 
 
@@ -92,13 +98,15 @@ def _check_dropout(dropout, rng):
     """The dropout probability as a float and the Generator to draw its masks from (None when p = 0)."""
     if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0.0 <= float(dropout) < 1.0:
         raise ValueError(
-            f"dropout must be a number in [0, 1), the probability of zeroing a layer's output, got {dropout!r}")
+            f"dropout must be a number in [0, 1), the probability of zeroing a layer's output, got {dropout!r}"
+        )
     p = float(dropout)
     if p == 0.0:
         return p, None
     if rng is None:
         raise ValueError(
-            f"dropout={p} needs rng, a numpy.random.Generator (or an int seed) to draw the dropout masks from")
+            f"dropout={p} needs rng, a numpy.random.Generator (or an int seed) to draw the dropout masks from"
+        )
     return p, _rng(rng)
 
 
@@ -107,8 +115,9 @@ def _states(name, a, S, B, H, bidirectional):
     if a is None:
         return None
     a = as_float_array(name, a)
-    check_shape(name, a, ("2L" if bidirectional else "L", "B", "H"),
-                {"2L" if bidirectional else "L": S, "B": B, "H": H})
+    check_shape(
+        name, a, ("2L" if bidirectional else "L", "B", "H"), {"2L" if bidirectional else "L": S, "B": B, "H": H}
+    )
     return a
 
 
@@ -119,8 +128,7 @@ def _layer_slice(a, l, bidirectional):
     return a[2 * l : 2 * l + 2] if bidirectional else a[l]
 
 
-def lstm_stack_forward(x, h0, c0, params_list, *, mask=None, bidirectional=False, dropout=0.0, rng=None,
-                       fast=True):
+def lstm_stack_forward(x, h0, c0, params_list, *, mask=None, bidirectional=False, dropout=0.0, rng=None, fast=True):
     """Run L stacked LSTM layers over a batch of sequences.
 
     Args:
@@ -219,7 +227,8 @@ def lstm_stack_backward(dhs, cache: StackCache, dh_n=None, dc_n=None):
     for l in range(L - 1, -1, -1):
         layer_backward = _BACKWARD[type(cache.layers[l])]
         d, dh0[l], dc0[l], grads[l] = layer_backward(
-            d, cache.layers[l], _layer_slice(dh_n, l, bidirectional), _layer_slice(dc_n, l, bidirectional))
+            d, cache.layers[l], _layer_slice(dh_n, l, bidirectional), _layer_slice(dc_n, l, bidirectional)
+        )
         if drops[l] is not None:  # the layer read its input through the dropout mask
             d = d * drops[l]
     join = np.concatenate if bidirectional else np.stack

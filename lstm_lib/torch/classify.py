@@ -23,8 +23,15 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-__all__ = ["VowelClassifier", "standardize", "train_and_predict", "HIDDEN_SIZE", "EPOCHS",
-           "BATCH_SIZE", "LEARNING_RATE"]
+__all__ = [
+    "VowelClassifier",
+    "standardize",
+    "train_and_predict",
+    "HIDDEN_SIZE",
+    "EPOCHS",
+    "BATCH_SIZE",
+    "LEARNING_RATE",
+]
 
 HIDDEN_SIZE = 32  # H per direction: 2 x 32 features reach the linear head
 EPOCHS = 30
@@ -59,14 +66,29 @@ class VowelClassifier(nn.Module):
     Output: logits (B, C), on the parameters' device.
     """
 
-    def __init__(self, input_size=12, hidden_size=HIDDEN_SIZE, num_classes=9, *, pooling="last",
-                 num_layers=1, bidirectional=True, dropout=0.0):
+    def __init__(
+        self,
+        input_size=12,
+        hidden_size=HIDDEN_SIZE,
+        num_classes=9,
+        *,
+        pooling="last",
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.0,
+    ):
         super().__init__()
         if pooling not in ("last", "mean"):
             raise ValueError(f"pooling must be 'last' or 'mean', got {pooling!r}")
         self.pooling = pooling
-        self.lstm = nn.LSTM(input_size, hidden_size, num_layers=num_layers, batch_first=True,
-                            bidirectional=bidirectional, dropout=dropout)
+        self.lstm = nn.LSTM(
+            input_size,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout,
+        )
         directions = 2 if bidirectional else 1
         self.head = nn.Linear(directions * hidden_size, num_classes)
 
@@ -75,7 +97,8 @@ class VowelClassifier(nn.Module):
         if x.dim() != 3 or lengths.shape != (x.shape[0],):
             raise ValueError(
                 f"expected x of shape (B, T, D) and lengths of shape (B,), got x {tuple(x.shape)} "
-                f"and lengths {tuple(lengths.shape)}")
+                f"and lengths {tuple(lengths.shape)}"
+            )
         # pack_padded_sequence wants the lengths on the CPU, wherever x is.
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, (h_n, _) = self.lstm(packed)
@@ -129,7 +152,7 @@ def train_and_predict(x_train, len_train, y_train, x_test, len_test, *, seed):
     for _ in range(EPOCHS):
         order = torch.randperm(len(ys), generator=shuffle)
         for start in range(0, len(ys), BATCH_SIZE):
-            batch = order[start:start + BATCH_SIZE]
+            batch = order[start : start + BATCH_SIZE]
             loss = F.cross_entropy(model(xs[batch.to(device)], lengths[batch]), ys[batch.to(device)])
             optimizer.zero_grad()
             loss.backward()
@@ -137,6 +160,7 @@ def train_and_predict(x_train, len_train, y_train, x_test, len_test, *, seed):
 
     model.eval()
     with torch.no_grad():
-        logits = model(torch.from_numpy(standardize(x_test, len_test, mean, std)).to(device),
-                       torch.from_numpy(len_test))
+        logits = model(
+            torch.from_numpy(standardize(x_test, len_test, mean, std)).to(device), torch.from_numpy(len_test)
+        )
     return logits.argmax(dim=1).cpu().numpy().astype(np.int64)

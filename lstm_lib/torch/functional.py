@@ -58,8 +58,7 @@ def lstm_cell(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih=None, bias_hh=Non
     return h, c
 
 
-def lstm_layer_reference(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None,
-                         weight_hr=None, reverse=False):
+def lstm_layer_reference(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, weight_hr=None, reverse=False):
     r"""One LSTM layer, one direction, over a whole time-major sequence: the readable version.
 
     A loop over time that calls :func:`lstm_cell` at every step; autograd
@@ -92,8 +91,7 @@ def lstm_layer_reference(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=
     return torch.stack(hs), h, c
 
 
-def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, weight_hr=None,
-               reverse=False):
+def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, weight_hr=None, reverse=False):
     r"""One LSTM layer, one direction, over a whole time-major sequence: the fast path.
 
     The same function as :func:`lstm_layer_reference`, with the same arguments
@@ -137,7 +135,7 @@ def _forward_loop(x, h0, c0, weight_ih, weight_hh, bias, weight_hr, reverse, kee
 
     hs, cs, gs = [None] * T, [None] * T, [None] * T
     h, c = h0, c0
-    for t in (reversed(range(T)) if reverse else range(T)):
+    for t in reversed(range(T)) if reverse else range(T):
         gate_steps[t].addmm_(h, w_hh_t)
         g = torch.tanh(g_pre_steps[t])
         gate_steps[t].sigmoid_()  # o, i, f (the g slot is overwritten, g is kept apart)
@@ -186,7 +184,8 @@ class LSTMLayerFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, h0, c0, weight_ih, weight_hh, bias, weight_hr, reverse):
         gates, c_all, out, h_n, c_n = _forward_loop(
-            x, h0, c0, weight_ih, weight_hh, bias, weight_hr, reverse, keep=True)
+            x, h0, c0, weight_ih, weight_hh, bias, weight_hr, reverse, keep=True
+        )
         ctx.reverse = reverse
         ctx.save_for_backward(x, h0, c0, weight_ih, weight_hh, weight_hr, gates, c_all, out)
         return out, h_n, c_n

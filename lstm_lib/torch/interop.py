@@ -45,11 +45,10 @@ def _kind(module):
         if module.proj_size:
             raise ValueError(
                 f"an LSTM with proj_size={module.proj_size} has no lstm_lib.numpy parameters "
-                "(the NumPy LSTM has no projection); build it with proj_size=0")
+                "(the NumPy LSTM has no projection); build it with proj_size=0"
+            )
         return "lstm"
-    raise TypeError(
-        "expected an LSTMCell or LSTM (from lstm_lib.torch or torch.nn), "
-        f"got {type(module).__name__}")
+    raise TypeError(f"expected an LSTMCell or LSTM (from lstm_lib.torch or torch.nn), got {type(module).__name__}")
 
 
 def _suffix(layer, direction):
@@ -114,7 +113,8 @@ def _check_keys(where, p):
     if missing or extra:
         raise ValueError(
             f"{where}params must have exactly the keys {list(PARAM_KEYS)}; "
-            f"missing {sorted(missing)}, unexpected {sorted(extra)}")
+            f"missing {sorted(missing)}, unexpected {sorted(extra)}"
+        )
 
 
 def _split_layers(params, bidirectional, what):
@@ -128,7 +128,8 @@ def _split_layers(params, bidirectional, what):
     if not isinstance(params, (list, tuple)):
         raise TypeError(
             f"{what} must be a list with one entry per layer (a dict, or a (params_fwd, "
-            f"params_bwd) pair when bidirectional), got {type(params).__name__}")
+            f"params_bwd) pair when bidirectional), got {type(params).__name__}"
+        )
     if len(params) == 0:
         raise ValueError(f"{what} is empty: it needs one entry per layer, layer 0 first")
     pairs = [_is_pair(p) for p in params]
@@ -138,17 +139,23 @@ def _split_layers(params, bidirectional, what):
             raise TypeError(
                 f"{what}: layer {layer} must be a dict of arrays or a (params_fwd, params_bwd) "
                 f"pair of dicts, got {type(p).__name__}"
-                + (f" of length {len(p)}" if isinstance(p, (tuple, list)) else ""))
+                + (f" of length {len(p)}" if isinstance(p, (tuple, list)) else "")
+            )
         if bidirectional is None:
             if pair != pairs[0]:
                 raise ValueError(
                     f"{what}: layer {layer} is {kinds[pair]}, but layer 0 is {kinds[pairs[0]]}; "
-                    "all layers must be of one kind (dicts for one direction, pairs for two)")
+                    "all layers must be of one kind (dicts for one direction, pairs for two)"
+                )
         elif pair != bidirectional:
             raise ValueError(
                 f"{what}: layer {layer} is {kinds[pair]}, but the LSTM is "
-                + ("bidirectional: every layer must be a (params_fwd, params_bwd) pair"
-                   if bidirectional else "not bidirectional: every layer must be a dict"))
+                + (
+                    "bidirectional: every layer must be a (params_fwd, params_bwd) pair"
+                    if bidirectional
+                    else "not bidirectional: every layer must be a dict"
+                )
+            )
     bidirectional = pairs[0] if bidirectional is None else bidirectional
     return [list(p) if bidirectional else [p] for p in params], bidirectional
 
@@ -174,19 +181,17 @@ def load_numpy_params(module, params):
     kind = _kind(module)
     if kind == "cell":
         if not isinstance(params, dict):
-            raise TypeError(
-                f"params for an LSTMCell must be one dict of arrays, got {type(params).__name__}")
+            raise TypeError(f"params for an LSTMCell must be one dict of arrays, got {type(params).__name__}")
         layers = [[params]]
     else:
         if isinstance(params, dict) and module.bidirectional:
             raise ValueError(
                 "the LSTM is bidirectional: params must be a list of (params_fwd, params_bwd) "
-                "pairs, one per layer, not a single dict")
+                "pairs, one per layer, not a single dict"
+            )
         layers, _ = _split_layers(params, module.bidirectional, "params")
         if len(layers) != module.num_layers:
-            raise ValueError(
-                f"the LSTM has num_layers L={module.num_layers}, but params has "
-                f"{len(layers)} layer(s)")
+            raise ValueError(f"the LSTM has num_layers L={module.num_layers}, but params has {len(layers)} layer(s)")
 
     updates = []
     for layer, directions in enumerate(layers):
@@ -199,16 +204,18 @@ def load_numpy_params(module, params):
                 a = np.asarray(p[key])
                 if t is None:
                     if np.any(a != 0):
-                        raise ValueError(
-                            f"{where}{key} is not zero, but the module was built with bias=False")
+                        raise ValueError(f"{where}{key} is not zero, but the module was built with bias=False")
                     continue
                 if a.shape != tuple(t.shape):
-                    sym = {"weight_ih": "(4H, D)" if layer == 0 or kind == "cell" else (
-                        "(4H, 2H)" if len(directions) == 2 else "(4H, H)"),
-                        "weight_hh": "(4H, H)"}.get(key, "(4H,)")
+                    sym = {
+                        "weight_ih": "(4H, D)"
+                        if layer == 0 or kind == "cell"
+                        else ("(4H, 2H)" if len(directions) == 2 else "(4H, H)"),
+                        "weight_hh": "(4H, H)",
+                    }.get(key, "(4H,)")
                     raise ValueError(
-                        f"{where}{key} must have shape {sym} = {tuple(t.shape)} for this module, "
-                        f"got {a.shape}")
+                        f"{where}{key} must have shape {sym} = {tuple(t.shape)} for this module, got {a.shape}"
+                    )
                 updates.append((t, a))
     # Validate everything first, so that a bad layer leaves the module unchanged.
     with torch.no_grad():
@@ -258,22 +265,23 @@ def numpy_to_state_dict(params_list):
             arrays = {key: np.asarray(p[key]) for key in PARAM_KEYS}
             for key, a in arrays.items():
                 if not np.issubdtype(a.dtype, np.floating):
-                    raise ValueError(
-                        f"{where}: {key} must be a floating-point array, got dtype {a.dtype}")
+                    raise ValueError(f"{where}: {key} must be a floating-point array, got dtype {a.dtype}")
             w_hh = arrays["weight_hh"]
             if w_hh.ndim != 2 or w_hh.shape[0] != 4 * w_hh.shape[1]:
-                raise ValueError(
-                    f"{where}: weight_hh must have shape (4H, H), got {w_hh.shape}")
+                raise ValueError(f"{where}: weight_hh must have shape (4H, H), got {w_hh.shape}")
             if H is None:
                 H, w_ih = w_hh.shape[1], arrays["weight_ih"]
                 if w_ih.ndim != 2 or w_ih.shape[0] != 4 * H:
                     raise ValueError(
                         f"{where}: weight_ih must have shape (4H, D), with 4H = {4 * H} rows "
-                        f"(H={H} from weight_hh), got {w_ih.shape}")
+                        f"(H={H} from weight_hh), got {w_ih.shape}"
+                    )
                 D = w_ih.shape[1]
             want = {
-                "weight_ih": ((4 * H, D if layer == 0 else N * H),
-                              "(4H, D)" if layer == 0 else f"(4H, {'2H' if N == 2 else 'H'})"),
+                "weight_ih": (
+                    (4 * H, D if layer == 0 else N * H),
+                    "(4H, D)" if layer == 0 else f"(4H, {'2H' if N == 2 else 'H'})",
+                ),
                 "weight_hh": ((4 * H, H), "(4H, H)"),
                 "bias_ih": ((4 * H,), "(4H,)"),
                 "bias_hh": ((4 * H,), "(4H,)"),
@@ -283,7 +291,9 @@ def numpy_to_state_dict(params_list):
                 if arrays[key].shape != shape:
                     raise ValueError(
                         f"{where}: {key} must have shape {sym} = {shape} (H={H} from layer 0's "
-                        f"weight_hh" + (f", D={D}" if key == "weight_ih" and layer == 0 else "")
-                        + f"), got {arrays[key].shape}")
+                        f"weight_hh"
+                        + (f", D={D}" if key == "weight_ih" and layer == 0 else "")
+                        + f"), got {arrays[key].shape}"
+                    )
                 state[key + _suffix(layer, direction)] = torch.tensor(arrays[key])
     return state

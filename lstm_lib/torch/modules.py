@@ -42,19 +42,19 @@ def _check_tensor(name, t, like):
     if not isinstance(t, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if t.dtype != like.dtype:
-        raise LSTMInputError(
-            f"{name} must have the type {like.dtype} (the parameters' dtype), got type {t.dtype}")
+        raise LSTMInputError(f"{name} must have the type {like.dtype} (the parameters' dtype), got type {t.dtype}")
     if t.device != like.device:
         raise LSTMInputError(
-            f"{name} is on {t.device}, but the parameters are on {like.device}; "
-            f"move one of them with .to()")
+            f"{name} is on {t.device}, but the parameters are on {like.device}; move one of them with .to()"
+        )
 
 
 def _check_hx(hx, who):
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         raise TypeError(
             f"{who}: hx must be a tuple (h_0, c_0) of two tensors, got {type(hx).__name__}"
-            + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else ""))
+            + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else "")
+        )
     return hx
 
 
@@ -149,7 +149,8 @@ class LSTMCell(nn.Module):
         if input.dim() not in (1, 2):
             raise LSTMInputError(
                 f"LSTMCell: expected input of shape (B, D) or unbatched (D,) with D={D}, "
-                f"got {input.dim()}-D input of shape {_shape(input)}")
+                f"got {input.dim()}-D input of shape {_shape(input)}"
+            )
         batched = input.dim() == 2
         x = input if batched else input.unsqueeze(0)
         B = x.shape[0]
@@ -157,7 +158,8 @@ class LSTMCell(nn.Module):
             raise LSTMInputError(
                 f"LSTMCell: input has {x.shape[1]} features, expected input_size D={D}: "
                 f"input shape should be {'(B, D)' if batched else '(D,)'} = "
-                f"{(B, D) if batched else (D,)}, got {_shape(input)}")
+                f"{(B, D) if batched else (D,)}, got {_shape(input)}"
+            )
         if hx is None:
             h = c = x.new_zeros(B, H)
         else:
@@ -168,7 +170,8 @@ class LSTMCell(nn.Module):
                 if _shape(t) != want:
                     raise LSTMInputError(
                         f"LSTMCell: expected {name} of shape "
-                        f"{'(B, H)' if batched else '(H,)'} = {want}, got {_shape(t)}")
+                        f"{'(B, H)' if batched else '(H,)'} = {want}, got {_shape(t)}"
+                    )
             if not batched:
                 h, c = h.unsqueeze(0), c.unsqueeze(0)
         h, c = lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
@@ -248,24 +251,37 @@ class LSTM(nn.Module):
 
     fast = True
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         _check_sizes(input_size, hidden_size)
         if isinstance(num_layers, bool) or not isinstance(num_layers, numbers.Integral):
             raise TypeError(f"num_layers should be of type int, got: {type(num_layers).__name__}")
         if num_layers <= 0:
             raise ValueError(f"num_layers must be greater than zero, got {num_layers}")
-        if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
-                or not 0 <= dropout <= 1):
+        if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError(
                 "dropout should be a number in range [0, 1] representing the probability "
-                f"of an element being zeroed, got {dropout!r}")
+                f"of an element being zeroed, got {dropout!r}"
+            )
         if dropout > 0 and num_layers == 1:
             warnings.warn(
                 "dropout option adds dropout after all but last recurrent layer, so non-zero "
                 f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
-                f"num_layers={num_layers}", stacklevel=2)
+                f"num_layers={num_layers}",
+                stacklevel=2,
+            )
         if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral):
             raise TypeError(f"proj_size should be of type int, got: {type(proj_size).__name__}")
         if proj_size < 0:
@@ -343,8 +359,7 @@ class LSTM(nn.Module):
 
     def _layer_params(self, layer, direction):
         get = lambda kind: getattr(self, self._param_name(kind, layer, direction), None)  # noqa: E731
-        return (get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"),
-                get("weight_hr"))
+        return (get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"), get("weight_hr"))
 
     def _check_input(self, input, hx):
         """Validate the input and state; returns (x time-major (T, B, D), h0, c0, batched)."""
@@ -352,7 +367,8 @@ class LSTM(nn.Module):
             raise TypeError(
                 "lstm_lib.torch.LSTM does not accept a PackedSequence; pass a padded tensor "
                 "(torch.nn.utils.rnn.pad_packed_sequence) and read each sequence's last "
-                "hidden state at its own length")
+                "hidden state at its own length"
+            )
         w = self.weight_ih_l0
         _check_tensor("input", input, w)
         D = self.input_size
@@ -361,13 +377,15 @@ class LSTM(nn.Module):
             raise LSTMInputError(
                 f"LSTM: expected input of shape {layout} (batch_first={self.batch_first}) or "
                 f"unbatched (T, D), with D={D}; got {input.dim()}-D input of shape "
-                f"{_shape(input)}")
+                f"{_shape(input)}"
+            )
         batched = input.dim() == 3
         if input.shape[-1] != D:
             raise LSTMInputError(
                 f"LSTM: input has {input.shape[-1]} features in its last dimension, expected "
                 f"input_size D={D}: input shape should be {layout if batched else '(T, D)'}, "
-                f"got {_shape(input)}")
+                f"got {_shape(input)}"
+            )
         if not batched:
             x = input.unsqueeze(1)
         else:
@@ -380,16 +398,18 @@ class LSTM(nn.Module):
             c0 = x.new_zeros(NL, B, H)
             return x, h0, c0, batched
         h0, c0 = _check_hx(hx, "LSTM")
-        for name, t, size, sym in (("hx[0] (h_0)", h0, H_out, "P" if self.proj_size else "H"),
-                                   ("hx[1] (c_0)", c0, H, "H")):
+        for name, t, size, sym in (
+            ("hx[0] (h_0)", h0, H_out, "P" if self.proj_size else "H"),
+            ("hx[1] (c_0)", c0, H, "H"),
+        ):
             _check_tensor(name, t, w)
-            want, text = ((NL, B, size), f"(N*L, B, {sym})") if batched else (
-                (NL, size), f"(N*L, {sym})")
+            want, text = ((NL, B, size), f"(N*L, B, {sym})") if batched else ((NL, size), f"(N*L, {sym})")
             if _shape(t) != want:
                 raise LSTMInputError(
                     f"LSTM: expected {name} of shape {text} = {want} (N*L = {NL} layers and "
                     f"directions, B = {B} from the input of shape {_shape(input)}), "
-                    f"got {_shape(t)}")
+                    f"got {_shape(t)}"
+                )
         if not batched:
             h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
         return x, h0, c0, batched
@@ -405,8 +425,7 @@ class LSTM(nn.Module):
             outs = []
             for direction in range(N):
                 k = layer * N + direction
-                out, h, c = layer_fn(x, h0[k], c0[k], *self._layer_params(layer, direction),
-                                     reverse=direction == 1)
+                out, h, c = layer_fn(x, h0[k], c0[k], *self._layer_params(layer, direction), reverse=direction == 1)
                 outs.append(out)
                 h_n.append(h)
                 c_n.append(c)

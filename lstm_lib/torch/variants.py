@@ -31,8 +31,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-VARIANTS = ("vanilla", "no_input_gate", "no_forget_gate", "no_output_gate",
-            "no_input_activation", "no_output_activation", "coupled_input_forget")
+VARIANTS = (
+    "vanilla",
+    "no_input_gate",
+    "no_forget_gate",
+    "no_output_gate",
+    "no_input_activation",
+    "no_output_activation",
+    "coupled_input_forget",
+)
 
 
 def _check_variant(variant: str) -> str:
@@ -41,8 +48,7 @@ def _check_variant(variant: str) -> str:
     return variant
 
 
-def variant_lstm_cell(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih=None, bias_hh=None, *,
-                      variant="vanilla"):
+def variant_lstm_cell(x, h_prev, c_prev, weight_ih, weight_hh, bias_ih=None, bias_hh=None, *, variant="vanilla"):
     """One step of an LSTM variant (see the module's table).
 
     Args:
@@ -85,8 +91,9 @@ class VariantLSTM(nn.Module):
     with one layer: output (B, T, H) (batch-first), h_n and c_n (1, B, H).
     """
 
-    def __init__(self, input_size, hidden_size, variant="vanilla", *, batch_first=True, forget_bias=0.0,
-                 device=None, dtype=None):
+    def __init__(
+        self, input_size, hidden_size, variant="vanilla", *, batch_first=True, forget_bias=0.0, device=None, dtype=None
+    ):
         super().__init__()
         for name, n in (("input_size", input_size), ("hidden_size", hidden_size)):
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -109,7 +116,7 @@ class VariantLSTM(nn.Module):
         with torch.no_grad():
             for p in self.parameters():
                 p.uniform_(-bound, bound)
-            self.bias_ih[self.hidden_size:2 * self.hidden_size] += self.forget_bias
+            self.bias_ih[self.hidden_size : 2 * self.hidden_size] += self.forget_bias
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, variant={self.variant!r}, batch_first={self.batch_first}"
@@ -127,8 +134,9 @@ class VariantLSTM(nn.Module):
             h, c = (s.reshape(B, self.hidden_size) for s in hx)
         outputs = []
         for t in range(x.shape[1]):
-            h, c = variant_lstm_cell(x[:, t], h, c, self.weight_ih, self.weight_hh, self.bias_ih,
-                                     self.bias_hh, variant=self.variant)
+            h, c = variant_lstm_cell(
+                x[:, t], h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, variant=self.variant
+            )
             outputs.append(h)
         out = torch.stack(outputs, dim=1)
         if not self.batch_first:

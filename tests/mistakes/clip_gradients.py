@@ -50,34 +50,55 @@ def clip_gradients(grads, max_norm):
 
 MISTAKES = [
     mistake("clip_gradients", "each array clipped by its own norm", EACH, expect="its own norm"),
-    changed("scaled even below max_norm", (FACTOR, "factor = max_norm / (norm + 1e-6)"),
-            expect="even when the norm is below"),
-    changed("values clipped one by one",
-            (CLIPPED, "clipped = {name: {key: np.clip(g, -max_norm, max_norm) for key, g in part.items()} "
-                      "for name, part in grads.items()}"),
-            expect="one by one"),
-    changed("no square root in the norm",
-            (NORM, "norm = float(sum(np.sum(g * g) for part in grads.values() for g in part.values()))"),
-            expect="without the square root"),
-    changed("L1 norm",
-            (NORM, "norm = float(sum(np.sum(np.abs(g)) for part in grads.values() for g in part.values()))"),
-            expect="L1"),
-    changed("max norm",
-            (NORM, "norm = float(max(np.abs(g).max() for part in grads.values() for g in part.values()))"),
-            expect="largest absolute value"),
-    changed("factor inverted", (FACTOR, "factor = max(1.0, (norm + 1e-6) / max_norm)"),
-            expect="inverted"),
-    changed("divided by the norm", (FACTOR, "factor = 1 / (norm + 1e-6) if norm > max_norm else 1.0"),
-            expect="divided by the norm"),
-    changed("norm after clipping returned", (RETURN, "return clipped, min(norm, max_norm)"),
-            expect="after clipping"),
+    changed(
+        "scaled even below max_norm",
+        (FACTOR, "factor = max_norm / (norm + 1e-6)"),
+        expect="even when the norm is below",
+    ),
+    changed(
+        "values clipped one by one",
+        (
+            CLIPPED,
+            "clipped = {name: {key: np.clip(g, -max_norm, max_norm) for key, g in part.items()} "
+            "for name, part in grads.items()}",
+        ),
+        expect="one by one",
+    ),
+    changed(
+        "no square root in the norm",
+        (NORM, "norm = float(sum(np.sum(g * g) for part in grads.values() for g in part.values()))"),
+        expect="without the square root",
+    ),
+    changed(
+        "L1 norm",
+        (NORM, "norm = float(sum(np.sum(np.abs(g)) for part in grads.values() for g in part.values()))"),
+        expect="L1",
+    ),
+    changed(
+        "max norm",
+        (NORM, "norm = float(max(np.abs(g).max() for part in grads.values() for g in part.values()))"),
+        expect="largest absolute value",
+    ),
+    changed("factor inverted", (FACTOR, "factor = max(1.0, (norm + 1e-6) / max_norm)"), expect="inverted"),
+    changed(
+        "divided by the norm",
+        (FACTOR, "factor = 1 / (norm + 1e-6) if norm > max_norm else 1.0"),
+        expect="divided by the norm",
+    ),
+    changed("norm after clipping returned", (RETURN, "return clipped, min(norm, max_norm)"), expect="after clipping"),
     changed("grads returned unclipped", (RETURN, "return grads, norm"), expect="not clipped"),
-    mistake("clip_gradients", "scaled in place", IN_PLACE, expect=("in place", "writes into"),
-            needs=("modified",)),
-    changed("only the lstm part",
-            (CLIPPED, "clipped = {name: {key: g * (factor if name == 'lstm' else 1.0) for key, g in "
-                      "part.items()} for name, part in grads.items()}"),
-            expect="the arrays dense.weight, dense.bias", held_out=True),
-    changed("multiplied by max_norm",
-            (FACTOR, "factor = max_norm if norm > max_norm else 1.0"), expect="misses the norm"),
+    mistake("clip_gradients", "scaled in place", IN_PLACE, expect=("in place", "writes into"), needs=("modified",)),
+    changed(
+        "only the lstm part",
+        (
+            CLIPPED,
+            "clipped = {name: {key: g * (factor if name == 'lstm' else 1.0) for key, g in "
+            "part.items()} for name, part in grads.items()}",
+        ),
+        expect="the arrays dense.weight, dense.bias",
+        held_out=True,
+    ),
+    changed(
+        "multiplied by max_norm", (FACTOR, "factor = max_norm if norm > max_norm else 1.0"), expect="misses the norm"
+    ),
 ]

@@ -6,7 +6,7 @@ context.
 
 from . import mistake
 
-FORWARD_GIVEN = '''
+FORWARD_GIVEN = """
 from collections import namedtuple
 
 
@@ -39,7 +39,7 @@ def lstm_forward(x, h0, c0, params):
         hs.append(h)
         steps.append(step)
     return np.stack(hs, axis=1), (h, c), LSTMCache(steps)
-'''
+"""
 CONTEXT = (FORWARD_GIVEN,)
 
 CELL_BACKWARD_OK = """
@@ -71,64 +71,96 @@ def changed(name, *edits, expect, held_out=False, needs=()):
     for old, new in edits:
         assert old in src, old
         src = src.replace(old, new)
-    return mistake("lstm_cell_backward", name, src, expect=expect, held_out=held_out,
-                   needs=needs)
+    return mistake("lstm_cell_backward", name, src, expect=expect, held_out=held_out, needs=needs)
 
 
 MISTAKES = [
-    changed("sigmoid derivative as s for the input gate", (DA_I, "di * i"),
-            expect="derivative of the input gate i is written as s"),
-    changed("sigmoid derivative as s for the forget gate", (DA_F, "df * f"),
-            expect="derivative of the forget gate f is written as s"),
-    changed("sigmoid derivative as s for the output gate", (DA_O, "do * o"),
-            expect="derivative of the output gate o is written as s"),
-    changed("sigmoid derivative as s everywhere", (DA_I, "di * i"), (DA_F, "df * f"),
-            (DA_O, "do * o"), expect="sigmoid's derivative is written as s"),
+    changed(
+        "sigmoid derivative as s for the input gate",
+        (DA_I, "di * i"),
+        expect="derivative of the input gate i is written as s",
+    ),
+    changed(
+        "sigmoid derivative as s for the forget gate",
+        (DA_F, "df * f"),
+        expect="derivative of the forget gate f is written as s",
+    ),
+    changed(
+        "sigmoid derivative as s for the output gate",
+        (DA_O, "do * o"),
+        expect="derivative of the output gate o is written as s",
+    ),
+    changed(
+        "sigmoid derivative as s everywhere",
+        (DA_I, "di * i"),
+        (DA_F, "df * f"),
+        (DA_O, "do * o"),
+        expect="sigmoid's derivative is written as s",
+    ),
     changed("tanh derivative of g as 1 - t", (DA_G, "dg * (1 - g)"), expect="1 - g instead"),
-    changed("tanh derivative of c as 1 - t", (DC, "dc = dc + dh * o * (1 - tanh_c)"),
-            expect="1 - tanh(c) instead"),
+    changed("tanh derivative of c as 1 - t", (DC, "dc = dc + dh * o * (1 - tanh_c)"), expect="1 - tanh(c) instead"),
     changed("dc without the h path", (DC, "dc = dc"), expect="does not include the h path"),
-    changed("dc_prev = dc", (PRODUCTS, PRODUCTS.replace("dc * f", "dc")),
-            expect="dc_prev = dc:"),
-    changed("dc_prev before the h path",
-            ("    do = dh * tanh_c\n", "    do = dh * tanh_c\n    dc_prev = dc * f\n"),
-            (PRODUCTS, "df, di, dg = dc * c_prev, dc * g, dc * i"),
-            expect="before the h path"),
-    changed("gate blocks in order i, f, o, g",
-            ("[di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2),\n"
-             "                         do * o * (1 - o)]",
-             "[di * i * (1 - i), df * f * (1 - f), do * o * (1 - o),\n"
-             "                         dg * (1 - g**2)]"),
-            expect="order i, f, o, g"),
-    changed("gate blocks in order f, i, g, o",
-            ("[di * i * (1 - i), df * f * (1 - f),", "[df * f * (1 - f), di * i * (1 - i),"),
-            expect="order f, i, g, o"),
-    changed("weight gradients transposed",
-            ('"weight_ih": da.T @ x, "weight_hh": da.T @ h_prev',
-             '"weight_ih": x.T @ da, "weight_hh": h_prev.T @ da'),
-            expect="transposed"),
-    changed("bias gradients not summed over the batch", ("db = da.sum(axis=0)", "db = da"),
-            expect="not summed over the batch"),
-    changed("bias gradients averaged", ("db = da.sum(axis=0)", "db = da.mean(axis=0)"),
-            expect="averaged over the batch"),
-    changed("do from c instead of tanh(c)", ("do = dh * tanh_c", "do = dh * c"),
-            expect="do = dh * c"),
-    changed("df from the new cell state", (PRODUCTS, PRODUCTS.replace("dc * c_prev", "dc * c")),
-            expect="df = dc * c"),
-    changed("di and dg swapped", (PRODUCTS, "df, di, dg, dc_prev = dc * c_prev, dc * i, dc * g, "
-                                            "dc * f"),
-            expect="di and dg are swapped"),
-    changed("dx through the transposed weight",
-            ('dx = da @ params["weight_ih"]', 'dx = da @ params["weight_ih"].T'),
-            expect="mismatched shapes"),
-    changed("dh_prev through weight_ih",
-            ('dh_prev = da @ params["weight_hh"]', 'dh_prev = (da @ params["weight_ih"])'
-                                                   '[:, :h_prev.shape[1]]'),
-            expect="dh_prev = da @ weight_hh", held_out=True),
-    changed("bias_hh gradient zero", ('"bias_hh": db.copy()', '"bias_hh": np.zeros_like(db)'),
-            expect="bias gradients", held_out=True),
-    changed("dc_prev modifies the incoming dc in place",
-            (DC, "dc += dh * o * (1 - tanh_c**2)"),
-            expect="writes into dc",
-            needs=("modified",)),
+    changed("dc_prev = dc", (PRODUCTS, PRODUCTS.replace("dc * f", "dc")), expect="dc_prev = dc:"),
+    changed(
+        "dc_prev before the h path",
+        ("    do = dh * tanh_c\n", "    do = dh * tanh_c\n    dc_prev = dc * f\n"),
+        (PRODUCTS, "df, di, dg = dc * c_prev, dc * g, dc * i"),
+        expect="before the h path",
+    ),
+    changed(
+        "gate blocks in order i, f, o, g",
+        (
+            "[di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2),\n                         do * o * (1 - o)]",
+            "[di * i * (1 - i), df * f * (1 - f), do * o * (1 - o),\n                         dg * (1 - g**2)]",
+        ),
+        expect="order i, f, o, g",
+    ),
+    changed(
+        "gate blocks in order f, i, g, o",
+        ("[di * i * (1 - i), df * f * (1 - f),", "[df * f * (1 - f), di * i * (1 - i),"),
+        expect="order f, i, g, o",
+    ),
+    changed(
+        "weight gradients transposed",
+        ('"weight_ih": da.T @ x, "weight_hh": da.T @ h_prev', '"weight_ih": x.T @ da, "weight_hh": h_prev.T @ da'),
+        expect="transposed",
+    ),
+    changed(
+        "bias gradients not summed over the batch",
+        ("db = da.sum(axis=0)", "db = da"),
+        expect="not summed over the batch",
+    ),
+    changed(
+        "bias gradients averaged", ("db = da.sum(axis=0)", "db = da.mean(axis=0)"), expect="averaged over the batch"
+    ),
+    changed("do from c instead of tanh(c)", ("do = dh * tanh_c", "do = dh * c"), expect="do = dh * c"),
+    changed("df from the new cell state", (PRODUCTS, PRODUCTS.replace("dc * c_prev", "dc * c")), expect="df = dc * c"),
+    changed(
+        "di and dg swapped",
+        (PRODUCTS, "df, di, dg, dc_prev = dc * c_prev, dc * i, dc * g, dc * f"),
+        expect="di and dg are swapped",
+    ),
+    changed(
+        "dx through the transposed weight",
+        ('dx = da @ params["weight_ih"]', 'dx = da @ params["weight_ih"].T'),
+        expect="mismatched shapes",
+    ),
+    changed(
+        "dh_prev through weight_ih",
+        ('dh_prev = da @ params["weight_hh"]', 'dh_prev = (da @ params["weight_ih"])[:, :h_prev.shape[1]]'),
+        expect="dh_prev = da @ weight_hh",
+        held_out=True,
+    ),
+    changed(
+        "bias_hh gradient zero",
+        ('"bias_hh": db.copy()', '"bias_hh": np.zeros_like(db)'),
+        expect="bias gradients",
+        held_out=True,
+    ),
+    changed(
+        "dc_prev modifies the incoming dc in place",
+        (DC, "dc += dh * o * (1 - tanh_c**2)"),
+        expect="writes into dc",
+        needs=("modified",),
+    ),
 ]

@@ -45,68 +45,133 @@ def variant(*pairs) -> str:
 
 
 MISTAKES = [
-    mistake("lstm_forward", "state not carried",
-            variant(("        h, c, cache = lstm_cell_forward(x[:, t], h, c, params)",
-                     "        h_t, c_t, cache = lstm_cell_forward(x[:, t], h, c, params)"),
-                    ("        hs.append(h)", "        hs.append(h_t)"),
-                    ("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), "
-                     "(h_t, c_t)")),
-            expect="the state is not carried"),
-    mistake("lstm_forward", "h not carried",
-            variant(("        h, c, cache = lstm_cell_forward(x[:, t], h, c, params)",
-                     "        h_t, c, cache = lstm_cell_forward(x[:, t], h, c, params)"),
-                    ("        hs.append(h)", "        hs.append(h_t)"),
-                    ("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), "
-                     "(h_t, c)")),
-            expect="h is not carried"),
-    mistake("lstm_forward", "c not carried",
-            variant(("        h, c, cache = lstm_cell_forward(x[:, t], h, c, params)",
-                     "        h, c_t, cache = lstm_cell_forward(x[:, t], h, c, params)"),
-                    ("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), "
-                     "(h, c_t)")),
-            expect="c is not carried"),
-    mistake("lstm_forward", "time axis is axis 0",
-            variant(("    for t in range(T):", "    for t in range(x.shape[0]):"),
-                    ("lstm_cell_forward(x[:, t], h, c, params)",
-                     "lstm_cell_forward(x[t], h, c, params)")),
-            expect=("axis 1 is time", "x[:, t]")),
-    mistake("lstm_forward", "hs holds h0",
-            variant(("    hs, caches = [], []", "    hs, caches = [h], []")),
-            expect="holds h0"),
-    mistake("lstm_forward", "append before the step",
-            variant((LOOP, """        hs.append(h)
-        h, c, cache = lstm_cell_forward(x[:, t], h, c, params)""")),
-            expect="holds h0 and misses the last step"),
-    mistake("lstm_forward", "None not handled",
-            variant(("    h = np.zeros((B, H), dtype=x.dtype) if h0 is None else h0\n"
-                     "    c = np.zeros((B, H), dtype=x.dtype) if c0 is None else c0\n",
-                     "    h, c = h0, c0\n")),
-            expect="may be None"),
-    mistake("lstm_forward", "float32 promoted by zeros",
-            variant(("np.zeros((B, H), dtype=x.dtype) if h0", "np.zeros((B, H)) if h0"),
-                    ("np.zeros((B, H), dtype=x.dtype) if c0", "np.zeros((B, H)) if c0")),
-            expect="promotes to float64"),
-    mistake("lstm_forward", "stacked along axis 0",
-            variant(("np.stack(hs, axis=1)", "np.stack(hs)")),
-            expect="np.stack(hs, axis=1)"),
-    mistake("lstm_forward", "h_n is the first step",
-            variant(("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), "
-                     "(hs[0], c)")),
-            expect="h_n is the first step's h"),
-    mistake("lstm_forward", "c_n is h",
-            variant(("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), "
-                     "(h, h)")),
-            expect="c_n is h_n"),
-    mistake("lstm_forward", "zeros of the input size",
-            variant(("    H = params[\"weight_hh\"].shape[1]\n", "    H = x.shape[2]\n")),
-            expect="h0 and c0 are (B, H)"),
-    mistake("lstm_forward", "backwards in time",
-            variant(("    for t in range(T):", "    for t in reversed(range(T)):")),
-            expect="backwards in time"),
-    mistake("lstm_forward", "state written into h0",
-            variant(("    h = np.zeros((B, H), dtype=x.dtype) if h0 is None else h0\n",
-                     "    h = np.zeros((B, H), dtype=x.dtype) if h0 is None else h0\n"
-                     "    state = h\n"),
-                    ("        hs.append(h)", "        hs.append(h)\n        state[...] = h")),
-            expect="writes into h0", needs=("modified",)),
+    mistake(
+        "lstm_forward",
+        "state not carried",
+        variant(
+            (
+                "        h, c, cache = lstm_cell_forward(x[:, t], h, c, params)",
+                "        h_t, c_t, cache = lstm_cell_forward(x[:, t], h, c, params)",
+            ),
+            ("        hs.append(h)", "        hs.append(h_t)"),
+            ("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), (h_t, c_t)"),
+        ),
+        expect="the state is not carried",
+    ),
+    mistake(
+        "lstm_forward",
+        "h not carried",
+        variant(
+            (
+                "        h, c, cache = lstm_cell_forward(x[:, t], h, c, params)",
+                "        h_t, c, cache = lstm_cell_forward(x[:, t], h, c, params)",
+            ),
+            ("        hs.append(h)", "        hs.append(h_t)"),
+            ("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), (h_t, c)"),
+        ),
+        expect="h is not carried",
+    ),
+    mistake(
+        "lstm_forward",
+        "c not carried",
+        variant(
+            (
+                "        h, c, cache = lstm_cell_forward(x[:, t], h, c, params)",
+                "        h, c_t, cache = lstm_cell_forward(x[:, t], h, c, params)",
+            ),
+            ("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), (h, c_t)"),
+        ),
+        expect="c is not carried",
+    ),
+    mistake(
+        "lstm_forward",
+        "time axis is axis 0",
+        variant(
+            ("    for t in range(T):", "    for t in range(x.shape[0]):"),
+            ("lstm_cell_forward(x[:, t], h, c, params)", "lstm_cell_forward(x[t], h, c, params)"),
+        ),
+        expect=("axis 1 is time", "x[:, t]"),
+    ),
+    mistake(
+        "lstm_forward",
+        "hs holds h0",
+        variant(("    hs, caches = [], []", "    hs, caches = [h], []")),
+        expect="holds h0",
+    ),
+    mistake(
+        "lstm_forward",
+        "append before the step",
+        variant(
+            (
+                LOOP,
+                """        hs.append(h)
+        h, c, cache = lstm_cell_forward(x[:, t], h, c, params)""",
+            )
+        ),
+        expect="holds h0 and misses the last step",
+    ),
+    mistake(
+        "lstm_forward",
+        "None not handled",
+        variant(
+            (
+                "    h = np.zeros((B, H), dtype=x.dtype) if h0 is None else h0\n"
+                "    c = np.zeros((B, H), dtype=x.dtype) if c0 is None else c0\n",
+                "    h, c = h0, c0\n",
+            )
+        ),
+        expect="may be None",
+    ),
+    mistake(
+        "lstm_forward",
+        "float32 promoted by zeros",
+        variant(
+            ("np.zeros((B, H), dtype=x.dtype) if h0", "np.zeros((B, H)) if h0"),
+            ("np.zeros((B, H), dtype=x.dtype) if c0", "np.zeros((B, H)) if c0"),
+        ),
+        expect="promotes to float64",
+    ),
+    mistake(
+        "lstm_forward",
+        "stacked along axis 0",
+        variant(("np.stack(hs, axis=1)", "np.stack(hs)")),
+        expect="np.stack(hs, axis=1)",
+    ),
+    mistake(
+        "lstm_forward",
+        "h_n is the first step",
+        variant(("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), (hs[0], c)")),
+        expect="h_n is the first step's h",
+    ),
+    mistake(
+        "lstm_forward",
+        "c_n is h",
+        variant(("return np.stack(hs, axis=1), (h, c)", "return np.stack(hs, axis=1), (h, h)")),
+        expect="c_n is h_n",
+    ),
+    mistake(
+        "lstm_forward",
+        "zeros of the input size",
+        variant(('    H = params["weight_hh"].shape[1]\n', "    H = x.shape[2]\n")),
+        expect="h0 and c0 are (B, H)",
+    ),
+    mistake(
+        "lstm_forward",
+        "backwards in time",
+        variant(("    for t in range(T):", "    for t in reversed(range(T)):")),
+        expect="backwards in time",
+    ),
+    mistake(
+        "lstm_forward",
+        "state written into h0",
+        variant(
+            (
+                "    h = np.zeros((B, H), dtype=x.dtype) if h0 is None else h0\n",
+                "    h = np.zeros((B, H), dtype=x.dtype) if h0 is None else h0\n    state = h\n",
+            ),
+            ("        hs.append(h)", "        hs.append(h)\n        state[...] = h"),
+        ),
+        expect="writes into h0",
+        needs=("modified",),
+    ),
 ]

@@ -26,29 +26,58 @@ def changed(name, *edits, expect, held_out=False, needs=()):
 
 
 MISTAKES = [
-    changed("target inside the window", (Y, "y = series[window + horizon - 2:window + horizon - 2 + N][:, None]"),
-            expect="inside the window"),
-    changed("target one step too far", (N, "N = len(series) - window - horizon"),
-            (Y, "y = series[window + horizon:window + horizon + N][:, None]"), expect="one step too far"),
+    changed(
+        "target inside the window",
+        (Y, "y = series[window + horizon - 2:window + horizon - 2 + N][:, None]"),
+        expect="inside the window",
+    ),
+    changed(
+        "target one step too far",
+        (N, "N = len(series) - window - horizon"),
+        (Y, "y = series[window + horizon:window + horizon + N][:, None]"),
+        expect="one step too far",
+    ),
     changed("last window missing", (N, "N = len(series) - window - horizon"), expect="last window is missing"),
     changed("horizon ignored", (Y, "y = series[window:window + N][:, None]"), expect="horizon is ignored"),
-    changed("no trailing axis on X", (X, "X = np.stack([series[n:n + window] for n in range(N)])"),
-            expect="add the last axis"),
-    changed("y without its axis", (Y, "y = series[window + horizon - 1:window + horizon - 1 + N]"),
-            expect="add the last axis"),
-    changed("windows do not overlap", (X, "X = np.stack([series[n:n + window] for n in range(0, N, window)])"
-                                          "[:, :, None]"),
-            (Y, "y = series[window + horizon - 1:window + horizon - 1 + N:window][:, None]"),
-            expect="do not overlap"),
-    changed("X transposed", (X, "X = np.stack([series[n:n + window] for n in range(N)])[:, None, :]"),
-            expect="transposed"),
-    changed("window backwards", (X, "X = np.stack([series[n:n + window][::-1] for n in range(N)])[:, :, None]"),
-            expect="backwards"),
-    changed("float64 always", (X, "X = np.array([series[n:n + window] for n in range(N)], dtype=float)"
-                                  "[:, :, None]"), expect="dtype"),
-    changed("window one value short", (X, "X = np.stack([series[n:n + window - 1] for n in range(N)])[:, :, None]"),
-            expect="the inputs X", held_out=True),
-    changed("inputs shifted by one", (X, "X = np.stack([series[n + 1:n + 1 + window] for n in range(N)])"
-                                         "[:, :, None]"),
-            expect="the inputs X", held_out=True),
+    changed(
+        "no trailing axis on X",
+        (X, "X = np.stack([series[n:n + window] for n in range(N)])"),
+        expect="add the last axis",
+    ),
+    changed(
+        "y without its axis",
+        (Y, "y = series[window + horizon - 1:window + horizon - 1 + N]"),
+        expect="add the last axis",
+    ),
+    changed(
+        "windows do not overlap",
+        (X, "X = np.stack([series[n:n + window] for n in range(0, N, window)])[:, :, None]"),
+        (Y, "y = series[window + horizon - 1:window + horizon - 1 + N:window][:, None]"),
+        expect="do not overlap",
+    ),
+    changed(
+        "X transposed", (X, "X = np.stack([series[n:n + window] for n in range(N)])[:, None, :]"), expect="transposed"
+    ),
+    changed(
+        "window backwards",
+        (X, "X = np.stack([series[n:n + window][::-1] for n in range(N)])[:, :, None]"),
+        expect="backwards",
+    ),
+    changed(
+        "float64 always",
+        (X, "X = np.array([series[n:n + window] for n in range(N)], dtype=float)[:, :, None]"),
+        expect="dtype",
+    ),
+    changed(
+        "window one value short",
+        (X, "X = np.stack([series[n:n + window - 1] for n in range(N)])[:, :, None]"),
+        expect="the inputs X",
+        held_out=True,
+    ),
+    changed(
+        "inputs shifted by one",
+        (X, "X = np.stack([series[n + 1:n + 1 + window] for n in range(N)])[:, :, None]"),
+        expect="the inputs X",
+        held_out=True,
+    ),
 ]

@@ -64,14 +64,28 @@ def changed(name, *edits, expect, held_out=False, needs=()):
 
 MISTAKES = [
     changed("the new parameters are never kept", (UPDATE, ""), expect="nothing was updated"),
-    changed("gradient ascent", (STEP, "p, -grads[name][key], m[name][key], v[name][key], t, lr=lr)"),
-            expect=("uphill", "climb")),
-    changed("t starts at 0", ("            t += 1\n", ""), (UPDATE, UPDATE + "            t += 1\n"),
-            expect="t = 1, 2, 3"),
-    changed("lr not passed on", (STEP, "p, grads[name][key], m[name][key], v[name][key], t)"),
-            expect="the training loop", held_out=True),
-    changed("returns after the first epoch", ("    return best\n", ""),
-            ("            best, best_loss = params, val\n", "            best, best_loss = params, val\n"
-                                                         "        return best\n"),
-            expect="the training loop", held_out=True),
+    changed(
+        "gradient ascent",
+        (STEP, "p, -grads[name][key], m[name][key], v[name][key], t, lr=lr)"),
+        expect=("uphill", "climb"),
+    ),
+    changed(
+        "t starts at 0", ("            t += 1\n", ""), (UPDATE, UPDATE + "            t += 1\n"), expect="t = 1, 2, 3"
+    ),
+    changed(
+        "lr not passed on",
+        (STEP, "p, grads[name][key], m[name][key], v[name][key], t)"),
+        expect="the training loop",
+        held_out=True,
+    ),
+    changed(
+        "returns after the first epoch",
+        ("    return best\n", ""),
+        (
+            "            best, best_loss = params, val\n",
+            "            best, best_loss = params, val\n        return best\n",
+        ),
+        expect="the training loop",
+        held_out=True,
+    ),
 ]

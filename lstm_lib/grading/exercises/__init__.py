@@ -20,10 +20,14 @@ from .ex03_one_lstm_step import INIT_LSTM_PARAMS, LSTM_CELL_FORWARD
 from .spec import ExerciseSpec, FunctionSpec, hidden_cases, public_cases, reference
 
 # Every module exNN_<key>.py is an exercise; in order of their keys, as the chapters.
-EXERCISES = {m.EXERCISE.key: m.EXERCISE
-             for m in (importlib.import_module(f"{__name__}.{info.name}")
-                       for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
-                       if info.name.startswith("ex"))}
+EXERCISES = {
+    m.EXERCISE.key: m.EXERCISE
+    for m in (
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+        if info.name.startswith("ex")
+    )
+}
 
 
 def find_function(name: str) -> tuple[ExerciseSpec, FunctionSpec] | None:
@@ -36,7 +40,17 @@ def find_function(name: str) -> tuple[ExerciseSpec, FunctionSpec] | None:
 
 
 __all__ = [
-    "EXERCISES", "ExerciseSpec", "FunctionSpec", "INIT_LSTM_PARAMS", "LSTM_CELL_FORWARD",
-    "SIGMOID", "TANH", "find_function", "hidden_cases", "public_cases", "reference",
-    "rules_verdict", "run_judge",
+    "EXERCISES",
+    "ExerciseSpec",
+    "FunctionSpec",
+    "INIT_LSTM_PARAMS",
+    "LSTM_CELL_FORWARD",
+    "SIGMOID",
+    "TANH",
+    "find_function",
+    "hidden_cases",
+    "public_cases",
+    "reference",
+    "rules_verdict",
+    "run_judge",
 ]

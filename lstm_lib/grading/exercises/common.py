@@ -22,12 +22,10 @@ from .spec import COMMON_ERROR_HINTS, FunctionSpec, reference
 def merge(first: Verdict, second: Verdict) -> Verdict:
     """Both verdicts' problems; the first one's diagnosis wins where it has one."""
     problems = first.problems + [p for p in second.problems if p not in first.problems]
-    return Verdict(first.passed and second.passed, problems, first.hint or second.hint,
-                   first.where or second.where)
+    return Verdict(first.passed and second.passed, problems, first.hint or second.hint, first.where or second.where)
 
 
-def run_judge(fspec: FunctionSpec, case: Case, outcomes: list[Outcome],
-              rules: Verdict | None = None) -> Verdict:
+def run_judge(fspec: FunctionSpec, case: Case, outcomes: list[Outcome], rules: Verdict | None = None) -> Verdict:
     """The verdict on one case: what failed to run, what was modified, the judge's comparison.
 
     ``rules`` is the verdict of the function's source against the exercise's
@@ -35,8 +33,7 @@ def run_judge(fspec: FunctionSpec, case: Case, outcomes: list[Outcome],
     """
     graded = outcomes[: case.graded]
     rule_texts = tuple(dict.fromkeys(fspec.banned.values()))
-    v = failed(fspec.name, graded,
-               fspec.error_hints + tuple((t, t) for t in rule_texts) + COMMON_ERROR_HINTS)
+    v = failed(fspec.name, graded, fspec.error_hints + tuple((t, t) for t in rule_texts) + COMMON_ERROR_HINTS)
     if v is None:
         try:
             v = fspec.judge(case, outcomes)
@@ -47,8 +44,7 @@ def run_judge(fspec: FunctionSpec, case: Case, outcomes: list[Outcome],
             v = merge(m, v) if v.passed else merge(v, m)
     if rules is not None and not rules.passed:
         # A call blocked for the rule the source already breaks says nothing more.
-        blocked = any(o.status == "blocked" and any(t in o.error for t in rule_texts)
-                      for o in graded)
+        blocked = any(o.status == "blocked" and any(t in o.error for t in rule_texts) for o in graded)
         v = rules if blocked else merge(rules, v)
     return v
 
@@ -62,18 +58,21 @@ def rules_verdict(fspec: FunctionSpec, breaks, line_of: Callable[[int], str]) ->
         code = line_of(line)
         if rule not in fspec.banned and text.split(".")[0] != rule:
             text += f" (from {rule})"
-        problems.append(f"{fspec.name} uses {text} on line {line}"
-                        + (f" ({code})" if code else "") + ", which this exercise does not allow")
+        problems.append(
+            f"{fspec.name} uses {text} on line {line}"
+            + (f" ({code})" if code else "")
+            + ", which this exercise does not allow"
+        )
     # The function's own rule (no np.tanh in tanh) says more than "NumPy alone".
     line, _, rule = next((b for b in breaks if b[2] in fspec.banned), breaks[0])
     hint = fspec.banned.get(rule) or (
-        f"this exercise is written with NumPy alone: {rule} is not available to it (the grader "
-        "blocks it)" if rule == "torch" else
-        f"{rule} is not available to this exercise (the grader blocks it): it asks you to write "
-        "this function yourself")
+        f"this exercise is written with NumPy alone: {rule} is not available to it (the grader blocks it)"
+        if rule == "torch"
+        else f"{rule} is not available to this exercise (the grader blocks it): it asks you to write "
+        "this function yourself"
+    )
     code = line_of(line)
-    return Verdict(False, problems, hint,
-                   f"line {line} of {fspec.name}" + (f": {code}" if code else ""))
+    return Verdict(False, problems, hint, f"line {line} of {fspec.name}" + (f": {code}" if code else ""))
 
 
 def sigmoid64(x):
@@ -134,8 +133,10 @@ def _elementwise_where(fname, x, got, want) -> str:
     bad = ~close_mask(got, want)
     neg, pos, big = x < 0, x > 0, np.abs(x) > 30
     if bad[big].any() and not bad[~big].any():
-        return (f"the values for large |x| (above 30); for smaller |x| {fname} is right, so "
-                "look at what happens to exp or to 1 + ... when |x| is large")
+        return (
+            f"the values for large |x| (above 30); for smaller |x| {fname} is right, so "
+            "look at what happens to exp or to 1 + ... when |x| is large"
+        )
     if bad[neg].any() and not bad[~neg].any():
         return f"the values for x < 0; for x >= 0 {fname} is right"
     if bad[pos].any() and not bad[~pos].any():
@@ -143,5 +144,7 @@ def _elementwise_where(fname, x, got, want) -> str:
     if bad[x == 0].any() and not bad[x != 0].any():
         return f"the value at x = 0; everywhere else {fname} is right"
     k = tuple(np.argwhere(bad)[0])
-    return (f"the formula itself, for x < 0 and x > 0 alike: at x = {x[k]:.4g} {fname} gives "
-            f"{float(got[k]):.4g}, expected {float(want[k]):.4g}")
+    return (
+        f"the formula itself, for x < 0 and x > 0 alike: at x = {x[k]:.4g} {fname} gives "
+        f"{float(got[k]):.4g}, expected {float(want[k]):.4g}"
+    )

@@ -30,8 +30,12 @@ def _sizes(rng) -> tuple[int, int, int]:
 
 
 def _params(rng, D, H, dtype, scale=0.5):
-    p = {"weight_ih": rng.normal(0, scale, (H, D)), "weight_hh": rng.normal(0, scale, (H, H)),
-         "bias_ih": rng.normal(0, scale, H), "bias_hh": rng.normal(0, scale, H)}
+    p = {
+        "weight_ih": rng.normal(0, scale, (H, D)),
+        "weight_hh": rng.normal(0, scale, (H, H)),
+        "bias_ih": rng.normal(0, scale, H),
+        "bias_hh": rng.normal(0, scale, H),
+    }
     return {k: v.astype(dtype) for k, v in p.items()}
 
 
@@ -63,13 +67,19 @@ def _step_zeroed(args, part):
 
 def _step_cases(rng) -> list:
     cases = []
-    for label, dtype, one in (("", np.float64, False), (", a batch of one", np.float64, True),
-                              (", float32 (h stays float32)", np.float32, False),
-                              ("", np.float64, False)):
+    for label, dtype, one in (
+        ("", np.float64, False),
+        (", a batch of one", np.float64, True),
+        (", float32 (h stays float32)", np.float32, False),
+        ("", np.float64, False),
+    ):
         B, D, H = _sizes(rng)
         B = 1 if one else B
-        args = (rng.normal(0, 1, (B, D)).astype(dtype), rng.uniform(-1, 1, (B, H)).astype(dtype),
-                _params(rng, D, H, dtype))
+        args = (
+            rng.normal(0, 1, (B, D)).astype(dtype),
+            rng.uniform(-1, 1, (B, H)).astype(dtype),
+            _params(rng, D, H, dtype),
+        )
         calls = (Call(args),) + tuple(Call(_step_zeroed(args, part)) for part in _STEP_PROBES)
         cases.append(Case(f"B={B}, D={D}, H={H}{label}", calls, probes=tuple(_STEP_PROBES)))
     return cases
@@ -77,8 +87,7 @@ def _step_cases(rng) -> list:
 
 def _reference_step(args):
     x, h_prev, p = args
-    return reference("rnn_step_forward")(x.copy(), h_prev.copy(),
-                                         {k: v.copy() for k, v in p.items()})[0]
+    return reference("rnn_step_forward")(x.copy(), h_prev.copy(), {k: v.copy() for k, v in p.items()})[0]
 
 
 def _step_variants(x, h_prev, p) -> list:
@@ -87,8 +96,10 @@ def _step_variants(x, h_prev, p) -> list:
     a = x @ W.T + b + h_prev @ U.T + d
     with np.errstate(all="ignore"):
         return [
-            (f"weight_hh is used untransposed: h_prev @ weight_hh.T, as in {_STEP}",
-             np.tanh(x @ W.T + b + h_prev @ U + d)),
+            (
+                f"weight_hh is used untransposed: h_prev @ weight_hh.T, as in {_STEP}",
+                np.tanh(x @ W.T + b + h_prev @ U + d),
+            ),
             (f"bias_ih is missing: {_STEP}", np.tanh(a - b)),
             (f"bias_hh is missing: {_STEP}", np.tanh(a - d)),
             (f"both biases are missing: {_STEP}", np.tanh(a - b - d)),
@@ -96,8 +107,10 @@ def _step_variants(x, h_prev, p) -> list:
             (f"sigmoid is used instead of tanh: {_STEP}", 1 / (1 + np.exp(-a))),
             (f"the recurrent term h_prev @ weight_hh.T is missing: {_STEP}", np.tanh(a - h_prev @ U.T)),
             (f"the input term x @ weight_ih.T is missing: {_STEP}", np.tanh(a - x @ W.T)),
-            (f"h_prev is added after the tanh instead of through weight_hh: {_STEP}",
-             np.tanh(x @ W.T + b + d) + h_prev),
+            (
+                f"h_prev is added after the tanh instead of through weight_hh: {_STEP}",
+                np.tanh(x @ W.T + b + d) + h_prev,
+            ),
         ]
 
 
@@ -117,19 +130,21 @@ def _step_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
         return Verdict(False, problems, hint, "the shape of h")
     dtype = want.dtype
     if close(got, want):
-        return Verdict(False, problems,
-                       f"h is right but {got.dtype} for {dtype} inputs: something promotes to "
-                       "float64 (np.zeros without dtype=, .astype(np.float64), np.float64 "
-                       "constants); keep the inputs' dtype", "the dtype of h")
+        return Verdict(
+            False,
+            problems,
+            f"h is right but {got.dtype} for {dtype} inputs: something promotes to "
+            "float64 (np.zeros without dtype=, .astype(np.float64), np.float64 "
+            "constants); keep the inputs' dtype",
+            "the dtype of h",
+        )
     for text, alt in _step_variants(*args):
         if close(got, alt, dtype):
             return Verdict(False, problems, text)
-    for part, call, o in zip(case.probes, case.calls[case.graded:], outcomes[case.graded:],
-                             strict=False):
+    for part, call, o in zip(case.probes, case.calls[case.graded :], outcomes[case.graded :], strict=False):
         if o.status == "ok" and close(o.outputs["h"], _reference_step(call.args), dtype):
             return Verdict(False, problems, None, _STEP_PROBES[part])
-    return Verdict(False, problems, None,
-                   f"the step {_STEP}: zeroing no single part of the input makes it right")
+    return Verdict(False, problems, None, f"the step {_STEP}: zeroing no single part of the input makes it right")
 
 
 RNN_STEP_FORWARD = FunctionSpec(
@@ -141,12 +156,16 @@ RNN_STEP_FORWARD = FunctionSpec(
     make_cases=_step_cases,
     judge=_step_judge,
     error_hints=(
-        ("mismatch in its core dimension",
-         "a matrix product has mismatched shapes: x (B, D) @ weight_ih.T (D, H) and h_prev "
-         "(B, H) @ weight_hh.T (H, H); weight_ih is stored (H, D), so it needs its .T"),
-        ("could not be broadcast together",
-         "two arrays of different shapes meet: x @ weight_ih.T, h_prev @ weight_hh.T and the "
-         "biases are all (B, H) or (H,)"),
+        (
+            "mismatch in its core dimension",
+            "a matrix product has mismatched shapes: x (B, D) @ weight_ih.T (D, H) and h_prev "
+            "(B, H) @ weight_hh.T (H, H); weight_ih is stored (H, D), so it needs its .T",
+        ),
+        (
+            "could not be broadcast together",
+            "two arrays of different shapes meet: x @ weight_ih.T, h_prev @ weight_hh.T and the "
+            "biases are all (B, H) or (H,)",
+        ),
         ("KeyError", "params has torch.nn.RNN's keys: weight_ih, weight_hh, bias_ih, bias_hh"),
     ),
 )
@@ -154,15 +173,17 @@ RNN_STEP_FORWARD = FunctionSpec(
 
 # ---------------------------------------------------------------- rnn_forward
 
-_H0_NONE = ("h0 may be None: start from zeros of shape (B, H) then, "
-            "np.zeros((B, H), dtype=x.dtype)")
+_H0_NONE = "h0 may be None: start from zeros of shape (B, H) then, np.zeros((B, H), dtype=x.dtype)"
 
 
 def _forward_cases(rng) -> list:
     cases = []
-    for label, dtype, none in (("", np.float64, False), (", h0=None (zeros)", np.float64, True),
-                               (", float32 (hs and h_n stay float32)", np.float32, False),
-                               ("", np.float64, False)):
+    for label, dtype, none in (
+        ("", np.float64, False),
+        (", h0=None (zeros)", np.float64, True),
+        (", float32 (hs and h_n stay float32)", np.float32, False),
+        ("", np.float64, False),
+    ):
         B, D, H = _sizes(rng)
         T = int(rng.choice([t for t in range(3, 9) if t not in (B, D, H)]))
         x = rng.normal(0, 1, (B, T, D)).astype(dtype)
@@ -194,20 +215,25 @@ def _forward_variants(x, h0, p) -> list:
     right, _ = run(range(T), h0)
     out = []
     not_carried, _ = run(range(T), h0, carry=False)
-    out.append(("h_prev is not carried: each step must start from the state the step before "
-                "returned (h = rnn_step_forward(x[:, t], h, params)[0]), not from h0",
-                not_carried, not_carried[:, -1]))
+    out.append(
+        (
+            "h_prev is not carried: each step must start from the state the step before "
+            "returned (h = rnn_step_forward(x[:, t], h, params)[0]), not from h0",
+            not_carried,
+            not_carried[:, -1],
+        )
+    )
     zeros, _ = run(range(T), np.zeros((B, H)))
-    out.append(("h0 is ignored: the first step starts from h0 (zeros only when h0 is None)",
-                zeros, zeros[:, -1]))
+    out.append(("h0 is ignored: the first step starts from h0 (zeros only when h0 is None)", zeros, zeros[:, -1]))
     backwards, h_b = run(reversed(range(T)), h0)
-    out.append(("the steps run in the wrong time order: t = 0, 1, ..., T-1, starting at x[:, 0]",
-                backwards, h_b))
-    out.append(("the steps run in the wrong time order: t = 0, 1, ..., T-1, starting at x[:, 0]",
-                backwards[:, ::-1], h_b))
+    out.append(("the steps run in the wrong time order: t = 0, 1, ..., T-1, starting at x[:, 0]", backwards, h_b))
+    out.append(
+        ("the steps run in the wrong time order: t = 0, 1, ..., T-1, starting at x[:, 0]", backwards[:, ::-1], h_b)
+    )
     shifted = np.concatenate([h0[:, None], right[:, :-1]], axis=1)
-    out.append(("hs[:, t] holds the state before step t: store the new state, the one the step "
-                "returns", shifted, right[:, -1]))
+    out.append(
+        ("hs[:, t] holds the state before step t: store the new state, the one the step returns", shifted, right[:, -1])
+    )
     out.append(("h_n is the first state; it is the last one, hs[:, -1]", right, right[:, 0]))
     out.append(("h_n is h0; it is the last state, hs[:, -1]", right, h0))
     return out
@@ -216,7 +242,8 @@ def _forward_variants(x, h0, p) -> list:
 def _forward_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     x, h0, p = case.calls[0].args
     hs_ref, hn_ref, _ = reference("rnn_forward")(
-        x.copy(), None if h0 is None else h0.copy(), {k: v.copy() for k, v in p.items()})
+        x.copy(), None if h0 is None else h0.copy(), {k: v.copy() for k, v in p.items()}
+    )
     hs, hn = outcomes[0].outputs["hs"], outcomes[0].outputs["h_n"]
     problems = compare_array("hs", hs, hs_ref) + compare_array("h_n", hn, hn_ref)
     if not problems:
@@ -225,37 +252,41 @@ def _forward_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     dtype = hs_ref.dtype
     if hs.shape != hs_ref.shape or hn.shape != hn_ref.shape:
         if hs.shape == (T, B, H):
-            hint = ("hs has shape (T, B, H); it should be batch-first, (B, T, H): store step t "
-                    "in hs[:, t]")
+            hint = "hs has shape (T, B, H); it should be batch-first, (B, T, H): store step t in hs[:, t]"
         elif hs.shape == (B, H) or hs.shape == (B, 1, H):
             hint = "hs holds the state after every step, (B, T, H), not only the last one"
         elif hn.shape != hn_ref.shape:
             hint = f"h_n is the last state, of shape (B, H) = {shape_str((B, H))}"
         else:
             hint = f"hs is (B, T, H) = {shape_str((B, T, H))}"
-        return Verdict(False, problems, hint,
-                       "the shape of hs" if hs.shape != hs_ref.shape else "the shape of h_n")
+        return Verdict(False, problems, hint, "the shape of hs" if hs.shape != hs_ref.shape else "the shape of h_n")
     if close(hs, hs_ref) and close(hn, hn_ref):
-        return Verdict(False, problems,
-                       f"the values are right but hs and h_n are {hs.dtype}/{hn.dtype} for "
-                       f"{dtype} inputs: np.zeros and np.empty default to float64, pass "
-                       "dtype=x.dtype", "the dtype of hs and h_n")
+        return Verdict(
+            False,
+            problems,
+            f"the values are right but hs and h_n are {hs.dtype}/{hn.dtype} for "
+            f"{dtype} inputs: np.zeros and np.empty default to float64, pass "
+            "dtype=x.dtype",
+            "the dtype of hs and h_n",
+        )
     for text, hs_v, hn_v in _forward_variants(x, h0, p):
         if close(hs, hs_v, dtype) and close(hn, hn_v, dtype):
             return Verdict(False, problems, text)
     if close(hs, hs_ref, dtype):
-        return Verdict(False, problems, None, "h_n: hs is right, so return its last step, "
-                                              "hs[:, -1]")
+        return Verdict(False, problems, None, "h_n: hs is right, so return its last step, hs[:, -1]")
     right = [bool(close(hs[:, t], hs_ref[:, t], dtype)) for t in range(T)]
     if right[0] and not all(right):
         t = right.index(False)
         before = "step 0 is" if t == 1 else f"steps 0 to {t - 1} are"
-        return Verdict(False, problems, None,
-                       f"hs[:, {t}] and after: {before} right, so look at what "
-                       "carries the state from one step to the next")
-    return Verdict(False, problems, None,
-                   "the first step, hs[:, 0] = rnn_step_forward(x[:, 0], h0, params)[0], is "
-                   "already wrong")
+        return Verdict(
+            False,
+            problems,
+            None,
+            f"hs[:, {t}] and after: {before} right, so look at what carries the state from one step to the next",
+        )
+    return Verdict(
+        False, problems, None, "the first step, hs[:, 0] = rnn_step_forward(x[:, 0], h0, params)[0], is already wrong"
+    )
 
 
 RNN_FORWARD = FunctionSpec(
@@ -270,14 +301,19 @@ RNN_FORWARD = FunctionSpec(
     error_hints=(
         ("NoneType", _H0_NONE),
         ("got dtype object", _H0_NONE),
-        ("x must have shape (B, D)",
-         "x is batch-first, (B, T, D): the input of step t is x[:, t], of shape (B, D); x[t] "
-         "is the t-th sequence of the batch"),
-        ("mismatch in its core dimension",
-         "x is batch-first, (B, T, D): the input of step t is x[:, t], of shape (B, D)"),
-        ("could not be broadcast",
-         "x is batch-first, (B, T, D): the input of step t is x[:, t] (B, D), and its state "
-         "goes to hs[:, t] (B, H)"),
+        (
+            "x must have shape (B, D)",
+            "x is batch-first, (B, T, D): the input of step t is x[:, t], of shape (B, D); x[t] "
+            "is the t-th sequence of the batch",
+        ),
+        (
+            "mismatch in its core dimension",
+            "x is batch-first, (B, T, D): the input of step t is x[:, t], of shape (B, D)",
+        ),
+        (
+            "could not be broadcast",
+            "x is batch-first, (B, T, D): the input of step t is x[:, t] (B, D), and its state goes to hs[:, t] (B, H)",
+        ),
         ("KeyError", "params has torch.nn.RNN's keys: weight_ih, weight_hh, bias_ih, bias_hh"),
     ),
 )
@@ -288,10 +324,12 @@ RNN_FORWARD = FunctionSpec(
 
 def _norm_cases(rng) -> list:
     cases = []
-    for label, rho, with_v in (("spectral radius 0.9, v given", 0.9, True),
-                               ("spectral radius 1.1, v=None (ones / sqrt(H))", 1.1, False),
-                               ("spectral radius 1.0, v given", 1.0, True),
-                               ("spectral radius 0.8, v=None", 0.8, False)):
+    for label, rho, with_v in (
+        ("spectral radius 0.9, v given", 0.9, True),
+        ("spectral radius 1.1, v=None (ones / sqrt(H))", 1.1, False),
+        ("spectral radius 1.0, v given", 1.0, True),
+        ("spectral radius 0.8, v=None", 0.8, False),
+    ):
         H = int(rng.integers(3, 8))
         W = rng.normal(0, 1, (H, H))
         W *= rho / np.abs(np.linalg.eigvals(W)).max()
@@ -318,10 +356,12 @@ def _norm_variants(W, T, v) -> list:
     right = norms(v, W)
     mats = [np.linalg.norm(np.linalg.matrix_power(W, k)) for k in range(T + 1)]
     return [
-        ("the product uses W^T: one step back is g = g @ W (the row vector times W), so the "
-         "norms are ||v W^k||, not ||v (W^T)^k||", norms(v, W.T)),
-        ("the default v is all ones: divide by sqrt(H), v = np.ones(H) / np.sqrt(H), of norm 1",
-         norms(np.ones(H), W)),
+        (
+            "the product uses W^T: one step back is g = g @ W (the row vector times W), so the "
+            "norms are ||v W^k||, not ||v (W^T)^k||",
+            norms(v, W.T),
+        ),
+        ("the default v is all ones: divide by sqrt(H), v = np.ones(H) / np.sqrt(H), of norm 1", norms(np.ones(H), W)),
         ("these are squared norms: np.linalg.norm(g), not its square", right**2),
         ("these are the norms of the matrices W^k, not of v W^k", np.array(mats)),
         ("the norms start at k = 1: entry 0 is ||v||, before any product", norms(v @ W, W)),
@@ -341,27 +381,31 @@ def _norm_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
         return Verdict(True)
     if got.shape != want.shape:
         if got.shape == (T,):
-            hint = (f"norms has T = {T} entries; it has T + 1 = {T + 1}, one for each "
-                    f"k = 0, 1, ..., T (k = 0 is ||v|| itself)")
+            hint = (
+                f"norms has T = {T} entries; it has T + 1 = {T + 1}, one for each "
+                f"k = 0, 1, ..., T (k = 0 is ||v|| itself)"
+            )
         elif got.ndim != 1:
             hint = "norms is one number per lag k: a 1-d array of shape (T + 1,)"
         else:
             hint = f"norms has shape (T + 1,) = {shape_str(want.shape)}, k = 0, 1, ..., T"
         return Verdict(False, problems, hint, "the shape of norms")
     if close(got, want):
-        return Verdict(False, problems, "return the norms as a float64 array",
-                       "the dtype of norms")
+        return Verdict(False, problems, "return the norms as a float64 array", "the dtype of norms")
     for text, alt in _norm_variants(W, T, v):
         if alt.shape == want.shape and close(got, alt):
             return Verdict(False, problems, text)
-    right = [bool(close(got[k:k + 1], want[k:k + 1])) for k in range(T + 1)]
+    right = [bool(close(got[k : k + 1], want[k : k + 1])) for k in range(T + 1)]
     if not right[0]:
         return Verdict(False, problems, None, "norms[0], which is ||v||, before any product")
     k = right.index(False) if False in right else T
     before = "norms[0] is" if k == 1 else f"norms[0] to norms[{k - 1}] are"
-    return Verdict(False, problems, None,
-                   f"norms[{k}] and after: {before} right, so look at how "
-                   "one step back is computed (g = g @ W)")
+    return Verdict(
+        False,
+        problems,
+        None,
+        f"norms[{k}] and after: {before} right, so look at how one step back is computed (g = g @ W)",
+    )
 
 
 GRADIENT_NORMS = FunctionSpec(
@@ -373,11 +417,11 @@ GRADIENT_NORMS = FunctionSpec(
     make_cases=_norm_cases,
     judge=_norm_judge,
     error_hints=(
-        ("NoneType", "v may be None: then start from the vector of H entries 1/sqrt(H), "
-                     "np.ones(H) / np.sqrt(H)"),
+        ("NoneType", "v may be None: then start from the vector of H entries 1/sqrt(H), np.ones(H) / np.sqrt(H)"),
         ("'range'", "T is the largest lag: loop over k in range(T + 1)"),
     ),
 )
 
-EXERCISE = ExerciseSpec("01_why_plain_rnns_forget", "Why plain RNNs forget",
-                        (RNN_STEP_FORWARD, RNN_FORWARD, GRADIENT_NORMS))
+EXERCISE = ExerciseSpec(
+    "01_why_plain_rnns_forget", "Why plain RNNs forget", (RNN_STEP_FORWARD, RNN_FORWARD, GRADIENT_NORMS)
+)

@@ -70,5 +70,13 @@ stand_ins=None, banned=None, packages=None) -> RunResult``, beyond the definitio
 from .host import Isolation, RunResult, SandboxUnavailable, isolation, refusal, run_function, sandbox_command
 from .policy import Limits
 
-__all__ = ["Isolation", "Limits", "RunResult", "SandboxUnavailable", "isolation", "refusal",
-           "run_function", "sandbox_command"]
+__all__ = [
+    "Isolation",
+    "Limits",
+    "RunResult",
+    "SandboxUnavailable",
+    "isolation",
+    "refusal",
+    "run_function",
+    "sandbox_command",
+]

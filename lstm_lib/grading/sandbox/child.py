@@ -20,9 +20,13 @@ import sys
 
 def _limits(lim):
     mb = 2**20
-    for name, value in (("RLIMIT_CPU", lim["cpu_s"]), ("RLIMIT_AS", lim["memory_mb"] * mb),
-                        ("RLIMIT_FSIZE", lim["fsize_mb"] * mb), ("RLIMIT_NPROC", lim["nproc"]),
-                        ("RLIMIT_CORE", 0)):
+    for name, value in (
+        ("RLIMIT_CPU", lim["cpu_s"]),
+        ("RLIMIT_AS", lim["memory_mb"] * mb),
+        ("RLIMIT_FSIZE", lim["fsize_mb"] * mb),
+        ("RLIMIT_NPROC", lim["nproc"]),
+        ("RLIMIT_CORE", 0),
+    ):
         if hasattr(resource, name):
             try:
                 resource.setrlimit(getattr(resource, name), (value, value))
@@ -92,16 +96,32 @@ def _install_hook(cfg):
     root = cfg["workdir"].rstrip("/")
     hidden_dirs = tuple((d.rstrip("/"), why) for d, why in cfg["hidden"])
 
-    def hook(event, args, _wd=root + "/", _wdroot=root, _mods=tuple(cfg["forbidden"]),
-             _hidden=hidden_dirs,
-             _deny=tuple(cfg["deny"]), _deny_prefix=tuple(cfg["deny_prefix"]),
-             _writes=tuple(cfg["write_events"]), _dirfd_last=tuple(cfg["dir_fd_last"]),
-             _lists=tuple(cfg["list_events"]),
-             _getcwd=os.getcwd, _fspath=os.fspath, _readlink=os.readlink,
-             _isinstance=isinstance, _hasattr=hasattr, _str=str, _bytes=bytes, _int=int,
-             _len=len, _OSError=OSError,
-             _wflags=os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
-             _Viol=SandboxViolation, _Imp=ForbiddenImport):
+    def hook(
+        event,
+        args,
+        _wd=root + "/",
+        _wdroot=root,
+        _mods=tuple(cfg["forbidden"]),
+        _hidden=hidden_dirs,
+        _deny=tuple(cfg["deny"]),
+        _deny_prefix=tuple(cfg["deny_prefix"]),
+        _writes=tuple(cfg["write_events"]),
+        _dirfd_last=tuple(cfg["dir_fd_last"]),
+        _lists=tuple(cfg["list_events"]),
+        _getcwd=os.getcwd,
+        _fspath=os.fspath,
+        _readlink=os.readlink,
+        _isinstance=isinstance,
+        _hasattr=hasattr,
+        _str=str,
+        _bytes=bytes,
+        _int=int,
+        _len=len,
+        _OSError=OSError,
+        _wflags=os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
+        _Viol=SandboxViolation,
+        _Imp=ForbiddenImport,
+    ):
 
         def text(p):
             if not _isinstance(p, (_str, _bytes)):
@@ -148,24 +168,21 @@ def _install_hook(cfg):
             return None
 
         if event == "open":
-            path, mode, flags = (args[0], args[1], args[2]) if _len(args) >= 3 else \
-                (args[0], None, None)
+            path, mode, flags = (args[0], args[1], args[2]) if _len(args) >= 3 else (args[0], None, None)
             if _isinstance(path, _int):
                 return
-            write = (_isinstance(mode, _str) and ("w" in mode or "a" in mode or "x" in mode
-                                                 or "+" in mode)) or \
-                (_isinstance(flags, _int) and (flags & _wflags) != 0)
+            write = (_isinstance(mode, _str) and ("w" in mode or "a" in mode or "x" in mode or "+" in mode)) or (
+                _isinstance(flags, _int) and (flags & _wflags) != 0
+            )
             if mode is None and not text(path).startswith("/"):
                 # os.open can be relative to a dir_fd, which the event does not show.
-                raise _Viol(f"os.open with a relative path ({text(path)!r}) is not allowed "
-                            "here; use open()")
+                raise _Viol(f"os.open with a relative path ({text(path)!r}) is not allowed here; use open()")
             lexical = text(path)
             if lexical == "/dev/fd" or lexical.startswith(("/dev/fd/", "/proc/")):
                 raise _Viol(f"opening {lexical} is not allowed here")
             p = resolve(path)
             if write and not inside(p) and p not in ("/dev/null",):
-                raise _Viol(f"writing {p} is not allowed: only the sandbox's own folder is "
-                            "writable")
+                raise _Viol(f"writing {p} is not allowed: only the sandbox's own folder is writable")
             why = hidden(p)
             if why:
                 raise _Viol(f"reading {p} is not allowed in this exercise ({why})")
@@ -175,18 +192,19 @@ def _install_hook(cfg):
             if _isinstance(name, _str):
                 for m in _mods:
                     if name == m or name.startswith(m + "."):
-                        raise _Imp(f"import of {name} is not allowed in this exercise "
-                                   f"(it forbids {m})")
+                        raise _Imp(f"import of {name} is not allowed in this exercise (it forbids {m})")
             return
         if event in _deny or event.startswith(_deny_prefix):
             raise _Viol(f"{event} is not allowed in the grader's sandbox")
-        if event == "object.__setattr__" and _len(args) > 1 and args[1] in (
-                "__code__", "__defaults__", "__kwdefaults__"):
+        if (
+            event == "object.__setattr__"
+            and _len(args) > 1
+            and args[1] in ("__code__", "__defaults__", "__kwdefaults__")
+        ):
             raise _Viol(f"setting {args[1]} is not allowed in the grader's sandbox")
         if event == "mmap.__new__" and _len(args) and args[0] != -1:
             raise _Viol("mapping a file into memory is not allowed in the grader's sandbox")
-        if event in _lists and _len(args) and (_isinstance(args[0], (_str, _bytes))
-                                               or _hasattr(args[0], "__fspath__")):
+        if event in _lists and _len(args) and (_isinstance(args[0], (_str, _bytes)) or _hasattr(args[0], "__fspath__")):
             why = hidden(resolve(args[0]))
             if why:
                 raise _Viol(f"listing {text(args[0])} is not allowed in this exercise ({why})")
@@ -196,8 +214,7 @@ def _install_hook(cfg):
                 if _isinstance(a, (_str, _bytes)) or _hasattr(a, "__fspath__"):
                     if not inside(resolve(a)):
                         raise _Viol(f"{event} outside the sandbox's folder is not allowed")
-            dirfds = args[2:4] if event == "os.rename" else \
-                (args[-1:] if event in _dirfd_last else ())
+            dirfds = args[2:4] if event == "os.rename" else (args[-1:] if event in _dirfd_last else ())
             for a in dirfds:
                 if a is not None:
                     raise _Viol(f"{event} with dir_fd is not allowed in the grader's sandbox")
@@ -215,17 +232,18 @@ class _Refuse:
     def find_spec(self, name, path=None, target=None):
         for m in self.forbidden:
             if name == m or name.startswith(m + "."):
-                raise ForbiddenImport(f"import of {name} is not allowed in this exercise "
-                                      f"(it forbids {m})")
+                raise ForbiddenImport(f"import of {name} is not allowed in this exercise (it forbids {m})")
         return None
 
 
 def _short_traceback(err, max_frames=4):
     import traceback
-    frames = [f for f in traceback.extract_tb(err.__traceback__)
-              if f.filename.startswith("<cell")]
-    lines = [f"  {f.filename[1:-1]}, line {f.lineno}, in {f.name}" +
-             (f": {f.line.strip()}" if f.line else "") for f in frames[-max_frames:]]
+
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.startswith("<cell")]
+    lines = [
+        f"  {f.filename[1:-1]}, line {f.lineno}, in {f.name}" + (f": {f.line.strip()}" if f.line else "")
+        for f in frames[-max_frames:]
+    ]
     return "\n".join(lines)
 
 
@@ -238,14 +256,17 @@ def _describe_error(err):
         msg = msg[:500] + " ..."
     if _SEALED and isinstance(err, FileNotFoundError):
         # Most often a path to the course's files, which are not there to be read.
-        msg += (" (the grader's sandbox holds only the Python runtime, the allowed packages and its own "
-                "folder: reading any other file is not allowed)")
+        msg += (
+            " (the grader's sandbox holds only the Python runtime, the allowed packages and its own "
+            "folder: reading any other file is not allowed)"
+        )
     return f"{type(err).__name__}: {msg}" if msg else type(err).__name__
 
 
 def _stand_in(name, ask):
     """What the learner's code calls as ``name``: the host runs the reference on the
     arguments and sends back its result. Nothing of the reference is in here."""
+
     def stand_in(*args, **kwargs):
         return ask(name, args, kwargs)
 
@@ -287,8 +308,9 @@ def main():
                 try:
                     importlib.import_module(module)
                 except BaseException as err:  # noqa: BLE001 - reported; the learner's import fails too
-                    preload_notes.append(f"the sandbox could not import {module}: "
-                                         f"{type(err).__name__}: {str(err)[:300]}")
+                    preload_notes.append(
+                        f"the sandbox could not import {module}: {type(err).__name__}: {str(err)[:300]}"
+                    )
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
@@ -299,12 +321,9 @@ def main():
     wire = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(wire)
 
-    markers = {"rng": lambda o: np.random.default_rng(int(o["seed"])),
-               "dtype": lambda o: np.dtype(str(o["name"])).type}
-    arrays = [np.load(os.path.join(folder, "in", f"a{n}.npy"), allow_pickle=False)
-              for n in range(job["arrays"])]
-    calls = [(wire.decode(c["args"], arrays, markers), wire.decode(c["kwargs"], arrays, markers))
-             for c in job["calls"]]
+    markers = {"rng": lambda o: np.random.default_rng(int(o["seed"])), "dtype": lambda o: np.dtype(str(o["name"])).type}
+    arrays = [np.load(os.path.join(folder, "in", f"a{n}.npy"), allow_pickle=False) for n in range(job["arrays"])]
+    calls = [(wire.decode(c["args"], arrays, markers), wire.decode(c["kwargs"], arrays, markers)) for c in job["calls"]]
     to_host, from_host = job["fds"]
     read_reply = wire.reader(from_host)
     lock = threading.Lock()
@@ -317,15 +336,18 @@ def main():
 
     def ask(name, args, kwargs):
         out = []
-        request = {"event": "oracle", "name": name, "args": wire.encode(tuple(args), out),
-                   "kwargs": wire.encode(dict(kwargs), out)}
+        request = {
+            "event": "oracle",
+            "name": name,
+            "args": wire.encode(tuple(args), out),
+            "kwargs": wire.encode(dict(kwargs), out),
+        }
         with lock:
             wire.write_message(to_host, request, out)
             reply, blobs = wire.read_message(read_reply, job["max_reply_bytes"])
         got = [wire.load_npy(b, job["max_output_elements"]) for b in blobs]
         if not reply.get("ok"):
-            raise ValueError(f"the reference {name} failed on these arguments: "
-                             f"{reply.get('error')}")
+            raise ValueError(f"the reference {name} failed on these arguments: {reply.get('error')}")
         return wire.decode(reply.get("value"), got)
 
     # The learner's code compiles under "<cell N>" names; linecache lets
@@ -338,6 +360,7 @@ def main():
     # starts processes with no audit event, so it is only reachable by an import the
     # hook refuses.
     import subprocess
+
     sys.modules.pop("_posixsubprocess", None)
     subprocess._posixsubprocess = None
 
@@ -346,11 +369,11 @@ def main():
     sys.meta_path.insert(0, _Refuse(job["hook"]["forbidden"]))
     _install_hook(job["hook"])
 
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__,
-                 "check": lambda *a, **k: None}
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "check": lambda *a, **k: None}
     notes = list(preload_notes)
-    pending = [s for s in job["snippets"] if s["kind"] == "import"] + \
-        [s for s in job["snippets"] if s["kind"] != "import"]
+    pending = [s for s in job["snippets"] if s["kind"] == "import"] + [
+        s for s in job["snippets"] if s["kind"] != "import"
+    ]
     errors = {}
     for _ in range(3):  # later passes retry what needed a name defined further down
         failed = []
@@ -380,10 +403,15 @@ def main():
     for k, (args, kwargs) in enumerate(calls):
         emit({"event": "start", "call": k})
         if not callable(fn):
-            emit({"event": "result", "call": k, "status": "missing",
-                  "error": f"{fname} is not defined (or not a function) once the notebook's "
-                           "definitions have run" + (": see the notes on the definitions "
-                                                     "that failed" if notes else "")})
+            emit(
+                {
+                    "event": "result",
+                    "call": k,
+                    "status": "missing",
+                    "error": f"{fname} is not defined (or not a function) once the notebook's "
+                    "definitions have run" + (": see the notes on the definitions that failed" if notes else ""),
+                }
+            )
             continue
         record = {"event": "result", "call": k}
         del hits[:]
@@ -395,15 +423,15 @@ def main():
             except NotImplementedError:
                 record["status"] = "not_implemented"
             except (SandboxViolation, ForbiddenImport) as err:
-                record.update(status="blocked", error=_describe_error(err),
-                              detail=_short_traceback(err))
+                record.update(status="blocked", error=_describe_error(err), detail=_short_traceback(err))
             except MemoryError as err:
-                record.update(status="error", error=f"MemoryError: {err} (the memory limit is "
-                                                    f"{job['limits']['memory_mb']} MB)",
-                              detail=_short_traceback(err))
+                record.update(
+                    status="error",
+                    error=f"MemoryError: {err} (the memory limit is {job['limits']['memory_mb']} MB)",
+                    detail=_short_traceback(err),
+                )
             except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
-                record.update(status="error", error=_describe_error(err),
-                              detail=_short_traceback(err))
+                record.update(status="error", error=_describe_error(err), detail=_short_traceback(err))
             else:
                 record["status"] = "ok"
         if hits:
@@ -416,16 +444,16 @@ def main():
                 record["outputs"] = {}
                 for name, arr in outs.items():
                     if arr.size > job["max_output_elements"]:
-                        raise wire.BadReturn(f"{name} has {arr.size} elements, far more "
-                                             f"than expected (shape {arr.shape})")
+                        raise wire.BadReturn(
+                            f"{name} has {arr.size} elements, far more than expected (shape {arr.shape})"
+                        )
                     record["outputs"][name] = len(send)
                     send.append(arr)
             except wire.BadReturn as err:
                 record.update(status="bad_return", error=str(err))
                 send = []
             except BaseException as err:  # noqa: BLE001
-                record.update(status="bad_return",
-                              error=f"the result could not be sent: {_describe_error(err)}")
+                record.update(status="bad_return", error=f"the result could not be sent: {_describe_error(err)}")
                 send = []
         # The arguments as they are now: the host compares them with what it sent.
         record["after"] = {}
@@ -436,8 +464,14 @@ def main():
         try:
             wire.write_message(to_host, record, send)
         except BaseException as err:  # noqa: BLE001 - e.g. an array numpy cannot write
-            emit({"event": "result", "call": k, "status": "bad_return",
-                  "error": f"the result could not be sent: {_describe_error(err)}"})
+            emit(
+                {
+                    "event": "result",
+                    "call": k,
+                    "status": "bad_return",
+                    "error": f"the result could not be sent: {_describe_error(err)}",
+                }
+            )
     emit({"event": "done"})
     try:
         sys.stdout.flush()

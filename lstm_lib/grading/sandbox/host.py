@@ -89,8 +89,7 @@ def runtime() -> Runtime:
     stdlib = os.path.dirname(os.path.realpath(os.__file__))
     libpython = None
     if sysconfig.get_config_var("Py_ENABLE_SHARED"):
-        so = os.path.join(sysconfig.get_config_var("LIBDIR") or "",
-                          sysconfig.get_config_var("INSTSONAME") or "")
+        so = os.path.join(sysconfig.get_config_var("LIBDIR") or "", sysconfig.get_config_var("INSTSONAME") or "")
         libpython = os.path.realpath(so) if os.path.isfile(so) else None
     stage = Path(tempfile.mkdtemp(prefix="lstm-sandbox-runtime-"))
     atexit.register(shutil.rmtree, stage, True)
@@ -101,8 +100,7 @@ def runtime() -> Runtime:
     interpreter = os.path.realpath(sys.executable)
     binaries = [interpreter, *([libpython] if libpython else [])]
     dirs, links = _system_libraries(binaries, own=(f"{stage}/", libpython or interpreter))
-    return Runtime(interpreter, stdlib, libpython, str(stage / "packages"), str(stage / "root"),
-                   dirs, links)
+    return Runtime(interpreter, stdlib, libpython, str(stage / "packages"), str(stage / "root"), dirs, links)
 
 
 class Staged(NamedTuple):
@@ -130,8 +128,7 @@ def _staged_cached(name: str, stage: str) -> Staged:
     rt = runtime()
     dest = Path(rt.packages)
     entries = _stage_package(name, dest)
-    binaries = [str(p) for e in entries if (dest / e).is_dir()
-                for p in (dest / e).rglob("*.so*") if p.is_file()]
+    binaries = [str(p) for e in entries if (dest / e).is_dir() for p in (dest / e).rglob("*.so*") if p.is_file()]
     dirs, links = _system_libraries(binaries, own=(f"{stage}/", rt.libpython or rt.interpreter))
     snapshots = []
     for path in policy.SNAPSHOTS.get(name, ()):
@@ -176,8 +173,7 @@ def _system_libraries(binaries: list, own: tuple) -> tuple[tuple, tuple]:
     """The folders holding the shared libraries ``binaries`` load (but those in ``own``),
     and the symlinks on the way to them, e.g. /lib -> usr/lib."""
     try:
-        found = subprocess.run([policy.LIBRARY_FINDER, *binaries], capture_output=True,
-                               text=True, timeout=60).stdout
+        found = subprocess.run([policy.LIBRARY_FINDER, *binaries], capture_output=True, text=True, timeout=60).stdout
     except (OSError, subprocess.SubprocessError):
         found = ""  # the probe will then say which library the sandbox lacks
     dirs, links = set(), {}
@@ -188,8 +184,9 @@ def _system_libraries(binaries: list, own: tuple) -> tuple[tuple, tuple]:
         path = words[2] if len(words) > 2 and words[1] == "=>" else (words[0] if words else "")
         if path.startswith("/") and not os.path.realpath(path).startswith(own):
             _trace(path, dirs, links)
-    links = {p: t for p, t in links.items()
-             if not any(p.startswith(d + "/") for d in dirs)}  # already there, in a mount
+    links = {
+        p: t for p, t in links.items() if not any(p.startswith(d + "/") for d in dirs)
+    }  # already there, in a mount
     return tuple(sorted(dirs)), tuple(sorted(links.items()))
 
 
@@ -198,12 +195,12 @@ def _trace(path: str, dirs: set, links: dict, depth: int = 0) -> None:
     (to be made again) and the real folder that holds the file (to be mounted)."""
     parts = [p for p in path.split("/") if p]
     for i in range(len(parts)):
-        here = "/" + "/".join(parts[:i + 1])
+        here = "/" + "/".join(parts[: i + 1])
         if os.path.islink(here) and depth < 40:
             target = os.readlink(here)
             links[here] = target
             base = "/" if target.startswith("/") else os.path.dirname(here)
-            rest = "/".join(parts[i + 1:])
+            rest = "/".join(parts[i + 1 :])
             _trace(os.path.normpath(os.path.join(base, target, rest)), dirs, links, depth + 1)
             return
     dirs.add(os.path.dirname("/" + "/".join(parts)))
@@ -267,7 +264,7 @@ def _restage_pyc(src: Path, dst: Path, site: set) -> None:
         filename = code.co_filename
         for s in site:
             if filename.startswith(s + "/"):
-                filename = policy.PACKAGES_DIR + filename[len(s):]
+                filename = policy.PACKAGES_DIR + filename[len(s) :]
         return code.replace(co_filename=filename, co_consts=consts)
 
     data = src.read_bytes()
@@ -286,24 +283,22 @@ def _plan(box: Path, uid: int | None, packages=None) -> dict:
     staged_ones = [staged(name) for name in allowed(packages)]
     lib = policy.PYTHON_DIR + "/lib"
     version = os.path.basename(rt.stdlib)  # e.g. python3.11
-    ops = [{"op": "bind", "src": rt.interpreter,
-            "dst": f"{policy.PYTHON_DIR}/bin/{os.path.basename(rt.interpreter)}"},
-           {"op": "bind", "src": rt.stdlib, "dst": f"{lib}/{version}"}]
+    ops = [
+        {"op": "bind", "src": rt.interpreter, "dst": f"{policy.PYTHON_DIR}/bin/{os.path.basename(rt.interpreter)}"},
+        {"op": "bind", "src": rt.stdlib, "dst": f"{lib}/{version}"},
+    ]
     if os.path.isdir(os.path.join(rt.stdlib, "site-packages")):
         ops.append({"op": "empty", "dst": f"{lib}/{version}/site-packages"})
     if rt.libpython:
-        ops.append({"op": "bind", "src": rt.libpython,
-                    "dst": f"{lib}/{sysconfig.get_config_var('INSTSONAME')}"})
+        ops.append({"op": "bind", "src": rt.libpython, "dst": f"{lib}/{sysconfig.get_config_var('INSTSONAME')}"})
     entries = {e for st in staged_ones for e in st.entries}
     for name in sorted(entries):
-        ops.append({"op": "bind", "src": os.path.join(rt.packages, name),
-                    "dst": f"{policy.PACKAGES_DIR}/{name}"})
+        ops.append({"op": "bind", "src": os.path.join(rt.packages, name), "dst": f"{policy.PACKAGES_DIR}/{name}"})
     library_dirs = set(rt.library_dirs).union(*(st.library_dirs for st in staged_ones))
     library_links = dict(rt.library_links)
     for st in staged_ones:
         library_links.update(st.library_links)
-    library_links = {p: t for p, t in library_links.items()
-                     if not any(p.startswith(d + "/") for d in library_dirs)}
+    library_links = {p: t for p, t in library_links.items() if not any(p.startswith(d + "/") for d in library_dirs)}
     ops += [{"op": "bind", "src": d, "dst": d} for d in sorted(library_dirs)]
     links = [{"op": "symlink", "target": t, "dst": p} for p, t in sorted(library_links.items())]
     ops += [{"op": "dev", "name": d} for d in policy.DEVICES if os.path.exists("/dev/" + d)]
@@ -313,8 +308,15 @@ def _plan(box: Path, uid: int | None, packages=None) -> dict:
     env = dict(policy.ENVIRONMENT)
     if rt.libpython:
         env["LD_LIBRARY_PATH"] = lib  # the interpreter's RUNPATH names the host's folder
-    return {"root": rt.root, "root_mb": policy.TMPFS_ROOT_MB, "ops": ops + links,
-            "chdir": policy.SANDBOX_DIR, "hostname": policy.HOSTNAME, "uid": uid, "env": env}
+    return {
+        "root": rt.root,
+        "root_mb": policy.TMPFS_ROOT_MB,
+        "ops": ops + links,
+        "chdir": policy.SANDBOX_DIR,
+        "hostname": policy.HOSTNAME,
+        "uid": uid,
+        "env": env,
+    }
 
 
 def _sealed_command(prefix: tuple, box: Path, argv: list, packages=None) -> list:
@@ -327,10 +329,9 @@ def _sealed_command(prefix: tuple, box: Path, argv: list, packages=None) -> list
         if a == sys.executable or a == rt.interpreter:
             a = f"{policy.PYTHON_DIR}/bin/{os.path.basename(rt.interpreter)}"
         elif a == str(box) or a.startswith(str(box) + "/"):
-            a = policy.SANDBOX_DIR + a[len(str(box)):]
+            a = policy.SANDBOX_DIR + a[len(str(box)) :]
         inside.append(a)
-    return [*prefix, rt.interpreter, "-I", "-S", "-B", str(SEAL),
-            json.dumps(_plan(box, uid, packages)), *inside]
+    return [*prefix, rt.interpreter, "-I", "-S", "-B", str(SEAL), json.dumps(_plan(box, uid, packages)), *inside]
 
 
 def sandbox_command(box: Path, argv: list, packages=None) -> list:
@@ -341,8 +342,7 @@ def sandbox_command(box: Path, argv: list, packages=None) -> list:
     ``packages`` beside policy.PACKAGES. Without namespaces, ``argv``.
     """
     iso = isolation()
-    return _sealed_command(iso.prefix, Path(box), argv, packages) if iso.sealed \
-        else [str(a) for a in argv]
+    return _sealed_command(iso.prefix, Path(box), argv, packages) if iso.sealed else [str(a) for a in argv]
 
 
 def isolation() -> Isolation:
@@ -352,11 +352,13 @@ def isolation() -> Isolation:
 
 def refusal() -> str:
     """Why submissions cannot be sealed here, and what would let ``grade`` run them."""
-    return (f"namespaces are unavailable on this machine ({_isolate()[1]}), so submissions "
-            "cannot be sealed: without mount, PID and network namespaces they would see the "
-            "course's files, the grader's processes and the network. Run as root or allow "
-            "unprivileged user namespaces, or pass --allow-unsandboxed to grade without them "
-            "(the feedback will say so)")
+    return (
+        f"namespaces are unavailable on this machine ({_isolate()[1]}), so submissions "
+        "cannot be sealed: without mount, PID and network namespaces they would see the "
+        "course's files, the grader's processes and the network. Run as root or allow "
+        "unprivileged user namespaces, or pass --allow-unsandboxed to grade without them "
+        "(the feedback will say so)"
+    )
 
 
 @_once
@@ -373,22 +375,30 @@ def _isolate() -> tuple[Isolation, str]:
     for prefix, how in tries:
         problem = _probe(prefix)
         if problem is None:
-            return Isolation(prefix, True, f"sealed in namespaces ({how}): no network, no other "
-                                           "process in sight, and a file system of its own that "
-                                           "holds only the Python runtime, the packages the "
-                                           "exercise allows (numpy; PyTorch where it says so), "
-                                           "the libraries "
-                                           "they load and its own folder"), ""
+            return Isolation(
+                prefix,
+                True,
+                f"sealed in namespaces ({how}): no network, no other "
+                "process in sight, and a file system of its own that "
+                "holds only the Python runtime, the packages the "
+                "exercise allows (numpy; PyTorch where it says so), "
+                "the libraries "
+                "they load and its own folder",
+            ), ""
         why.append(f"{how}: {problem}")
     return _unsealed("; ".join(why))
 
 
 def _unsealed(why: str) -> tuple[Isolation, str]:
     why = why[:600]
-    return Isolation((), False, f"namespaces are unavailable on this machine ({why}), and the "
-                     "instructor allowed grading without them (--allow-unsandboxed): the "
-                     "submission saw the grader's file system and network, confined only by "
-                     "resource limits and the audit hook"), why
+    return Isolation(
+        (),
+        False,
+        f"namespaces are unavailable on this machine ({why}), and the "
+        "instructor allowed grading without them (--allow-unsandboxed): the "
+        "submission saw the grader's file system and network, confined only by "
+        "resource limits and the audit hook",
+    ), why
 
 
 def _probe(prefix: tuple) -> str | None:
@@ -397,8 +407,9 @@ def _probe(prefix: tuple) -> str | None:
     try:
         with tempfile.TemporaryDirectory(prefix="lstm-probe-") as box:
             cmd = _sealed_command(prefix, Path(box), [sys.executable, "-I", "-S", "-c", code])
-            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=60, env={"PATH": "/usr/bin:/bin"})
+            proc = subprocess.run(
+                cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, env={"PATH": "/usr/bin:/bin"}
+            )
     except (OSError, subprocess.SubprocessError, SandboxUnavailable) as err:
         return str(err)
     if proc.returncode != 0:
@@ -410,11 +421,19 @@ def _probe(prefix: tuple) -> str | None:
 # ------------------------------------------------------------------ one run
 
 
-def run_function(snippets, function: str, outputs, returns: str, cases, forbidden,
-                 limits: Limits | None = None, *,
-                 stand_ins: dict[str, Callable] | None = None,
-                 banned: dict[str, str] | None = None,
-                 packages: tuple | None = None) -> RunResult:
+def run_function(
+    snippets,
+    function: str,
+    outputs,
+    returns: str,
+    cases,
+    forbidden,
+    limits: Limits | None = None,
+    *,
+    stand_ins: dict[str, Callable] | None = None,
+    banned: dict[str, str] | None = None,
+    packages: tuple | None = None,
+) -> RunResult:
     """Define the snippets in a sandbox and call ``function`` on every call of every case.
 
     See the package's docstring for ``stand_ins``, ``banned``, ``packages`` and
@@ -430,7 +449,8 @@ def run_function(snippets, function: str, outputs, returns: str, cases, forbidde
             f"this exercise allows {', '.join(unsafe)}, which reads and writes files in C++, out of "
             "sight of the audit hook: without namespaces nothing would keep the submission from "
             "the course's files, so it is graded only when sealed in namespaces, which this "
-            f"machine does not give ({_isolate()[1]})")
+            f"machine does not give ({_isolate()[1]})"
+        )
     if function in (stand_ins or {}):
         raise ValueError(f"{function} is the function graded: it cannot be a stand-in")
     banned = dict(banned or {})
@@ -438,8 +458,20 @@ def run_function(snippets, function: str, outputs, returns: str, cases, forbidde
         _check_banned(dotted)
     box = Path(tempfile.mkdtemp(prefix="lstm-grade-"))
     try:
-        return _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limits,
-                    dict(stand_ins or {}), banned, allowed(packages))
+        return _run(
+            box,
+            iso,
+            snippets,
+            function,
+            outputs,
+            returns,
+            cases,
+            forbidden,
+            limits,
+            dict(stand_ins or {}),
+            banned,
+            allowed(packages),
+        )
     finally:
         shutil.rmtree(box, ignore_errors=True)
 
@@ -452,9 +484,18 @@ def _unsealed_user() -> int | None:
         return None
     code = f"import sys; sys.path.append({packages_folder()!r}); import numpy"
     try:
-        ok = subprocess.run([runtime().interpreter, "-I", "-S", "-c", code], cwd="/",
-                            capture_output=True, timeout=60, user=policy.NOBODY,
-                            group=policy.NOBODY, extra_groups=[]).returncode == 0
+        ok = (
+            subprocess.run(
+                [runtime().interpreter, "-I", "-S", "-c", code],
+                cwd="/",
+                capture_output=True,
+                timeout=60,
+                user=policy.NOBODY,
+                group=policy.NOBODY,
+                extra_groups=[],
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.SubprocessError):
         ok = False
     return policy.NOBODY if ok else None
@@ -496,14 +537,17 @@ def _hidden_from_unsealed(forbidden) -> list:
     return [[d, why] for d, why in sorted(dirs.items())]
 
 
-def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limits, stand_ins,
-         banned, packages):
+def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limits, stand_ins, banned, packages):
     arrays: list = []
     calls, index = [], []
     for ci, case in enumerate(cases):
         for k, call in enumerate(case.calls):
-            calls.append({"args": wire.encode(tuple(call.args), arrays, _marker),
-                          "kwargs": wire.encode(dict(call.kwargs), arrays, _marker)})
+            calls.append(
+                {
+                    "args": wire.encode(tuple(call.args), arrays, _marker),
+                    "kwargs": wire.encode(dict(call.kwargs), arrays, _marker),
+                }
+            )
             index.append((ci, k, call))
     (box / "in").mkdir()
     for n, a in enumerate(arrays):
@@ -519,8 +563,7 @@ def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limit
         "function": function,
         "outputs": [[name, list(path)] for name, path in outputs],
         "returns": returns,
-        "snippets": [{"code": s.code, "label": s.label, "kind": s.kind, "names": list(s.names)}
-                     for s in snippets],
+        "snippets": [{"code": s.code, "label": s.label, "kind": s.kind, "names": list(s.names)} for s in snippets],
         "calls": calls,
         "arrays": len(arrays),
         "sealed": iso.sealed,
@@ -531,14 +574,22 @@ def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limit
         "banned": banned,
         "max_output_elements": limits.max_output_elements,
         "max_reply_bytes": max_frame,
-        "limits": {"cpu_s": limits.cpu_s, "memory_mb": limits.memory_mb,
-                   "fsize_mb": limits.fsize_mb, "nproc": limits.nproc},
-        "hook": {"workdir": sandbox_dir,
-                 "forbidden": sorted(set(forbidden) | set(policy.FORBIDDEN_MODULES)),
-                 "hidden": [] if iso.sealed else _hidden_from_unsealed(forbidden),
-                 "deny": policy.DENIED_EVENTS, "deny_prefix": policy.DENIED_EVENT_PREFIXES,
-                 "write_events": policy.WRITE_EVENTS, "dir_fd_last": policy.DIR_FD_LAST,
-                 "list_events": policy.LIST_EVENTS},
+        "limits": {
+            "cpu_s": limits.cpu_s,
+            "memory_mb": limits.memory_mb,
+            "fsize_mb": limits.fsize_mb,
+            "nproc": limits.nproc,
+        },
+        "hook": {
+            "workdir": sandbox_dir,
+            "forbidden": sorted(set(forbidden) | set(policy.FORBIDDEN_MODULES)),
+            "hidden": [] if iso.sealed else _hidden_from_unsealed(forbidden),
+            "deny": policy.DENIED_EVENTS,
+            "deny_prefix": policy.DENIED_EVENT_PREFIXES,
+            "write_events": policy.WRITE_EVENTS,
+            "dir_fd_last": policy.DIR_FD_LAST,
+            "list_events": policy.LIST_EVENTS,
+        },
     }
     (box / "job.json").write_text(json.dumps(job))
     argv = [runtime().interpreter, "-I", "-S", "-B", str(box / "child.py"), str(box)]
@@ -547,8 +598,7 @@ def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limit
         cmd, env = sandbox_command(box, argv, packages), {"PATH": "/usr/bin:/bin"}
     else:
         cmd = argv
-        env = {**policy.ENVIRONMENT, "PATH": "/usr/bin:/bin", "HOME": str(box),
-               "TMPDIR": str(box)}
+        env = {**policy.ENVIRONMENT, "PATH": "/usr/bin:/bin", "HOME": str(box), "TMPDIR": str(box)}
         if _unsealed_user() is not None:
             os.chown(box, policy.NOBODY, policy.NOBODY)
             extra = {"user": policy.NOBODY, "group": policy.NOBODY, "extra_groups": []}
@@ -556,20 +606,30 @@ def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limit
         p.chmod(0o755 if p.is_dir() else 0o644)
     t0 = time.monotonic()
     try:
-        proc = subprocess.Popen(cmd, cwd=box, env=env, stdin=subprocess.DEVNULL, stdout=out_w,
-                                stderr=out_w, pass_fds=(to_host_w, from_host_r),
-                                start_new_session=True, **extra)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=box,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out_w,
+            stderr=out_w,
+            pass_fds=(to_host_w, from_host_r),
+            start_new_session=True,
+            **extra,
+        )
     finally:
         for fd in (to_host_w, from_host_r, out_w):
             os.close(fd)
     printed: dict = {}
     received: dict = {"messages": [], "error": None}
     threads = [
-        threading.Thread(target=_read_capped, args=(out_r, limits.output_bytes, printed),
-                         daemon=True),
-        threading.Thread(target=_serve, args=(to_host_r, from_host_w, stand_ins, limits,
-                                              received, lambda: _kill_group(proc.pid)),
-                         daemon=True)]
+        threading.Thread(target=_read_capped, args=(out_r, limits.output_bytes, printed), daemon=True),
+        threading.Thread(
+            target=_serve,
+            args=(to_host_r, from_host_w, stand_ins, limits, received, lambda: _kill_group(proc.pid)),
+            daemon=True,
+        ),
+    ]
     for t in threads:
         t.start()
     timed_out = False
@@ -589,12 +649,10 @@ def _run(box, iso, snippets, function, outputs, returns, cases, forbidden, limit
     total = printed.get("total", 0)
     if total > len(printed.get("data", b"")):
         output += f"\n[... {total - len(printed.get('data', b''))} more bytes of output not kept]"
-    return _results(received, index, cases, outputs, limits, proc.returncode, timed_out,
-                    output, total, elapsed)
+    return _results(received, index, cases, outputs, limits, proc.returncode, timed_out, output, total, elapsed)
 
 
-def _results(received, index, cases, outputs, limits, returncode, timed_out, output, total,
-             elapsed) -> RunResult:
+def _results(received, index, cases, outputs, limits, returncode, timed_out, output, total, elapsed) -> RunResult:
     notes, results, started = [], {}, set()
     for header, blobs in received["messages"]:
         kind, k = header.get("event"), header.get("call")
@@ -607,8 +665,7 @@ def _results(received, index, cases, outputs, limits, returncode, timed_out, out
     if timed_out:
         ended = ("timeout", f"the time limit of {limits.timeout_s:g} s ran out")
     elif received["error"]:
-        ended = ("bad_output", f"the sandbox sent something that is not a message "
-                               f"({received['error']})")
+        ended = ("bad_output", f"the sandbox sent something that is not a message ({received['error']})")
     elif returncode == BUILD_FAILED and not received["messages"]:
         ended = ("crashed", "the sandbox could not be built (see the output)")
     else:
@@ -622,8 +679,12 @@ def _results(received, index, cases, outputs, limits, returncode, timed_out, out
         elif not received["messages"]:
             o = Outcome(ended[0], error=ended[1] + " before the definitions were run")
         else:
-            o = Outcome("not_run", error="the time ran out during an earlier case" if timed_out
-                        else "the sandbox ended during an earlier call")
+            o = Outcome(
+                "not_run",
+                error="the time ran out during an earlier case"
+                if timed_out
+                else "the sandbox ended during an earlier call",
+            )
         outcomes[ci][j] = o
     return RunResult(outcomes, notes, output, total, elapsed)
 
@@ -687,12 +748,12 @@ def _answer(header, blobs, stand_ins, wfd, max_elements) -> None:
 def _outcome(header: dict, blobs: list, call, outputs, limits: Limits) -> Outcome:
     status = header.get("status")
     text = lambda key, n=1500: str(header.get(key, ""))[:n]  # noqa: E731
-    warnings = tuple(str(w)[:300] for w in header.get("warnings", [])[:5]) \
-        if isinstance(header.get("warnings"), list) else ()
+    warnings = (
+        tuple(str(w)[:300] for w in header.get("warnings", [])[:5]) if isinstance(header.get("warnings"), list) else ()
+    )
     modified = _modified(header.get("after"), blobs, call, limits)
     if status in ("not_implemented", "error", "blocked", "bad_return", "missing"):
-        return Outcome(status, error=text("error"), warnings=warnings, detail=text("detail"),
-                       modified=modified)
+        return Outcome(status, error=text("error"), warnings=warnings, detail=text("detail"), modified=modified)
     if status != "ok":
         return Outcome("bad_output", error=f"unknown status {str(status)[:40]!r}")
     files = header.get("outputs")
@@ -701,17 +762,16 @@ def _outcome(header: dict, blobs: list, call, outputs, limits: Limits) -> Outcom
     arrays = {}
     for name, path in outputs:
         if path and path[-1] == wire.EVERY_ITEM:  # name[key] for each item, and name.tensor
-            names = [k for k in files if isinstance(k, str) and k.startswith(name + "[")
-                     and k.endswith("]")] + [name + ".tensor"]
+            names = [k for k in files if isinstance(k, str) and k.startswith(name + "[") and k.endswith("]")] + [
+                name + ".tensor"
+            ]
         else:
             names = [name]
         for key in names:
             try:
-                arrays[key] = wire.load_npy(_blob(blobs, files.get(key)),
-                                            limits.max_output_elements)
+                arrays[key] = wire.load_npy(_blob(blobs, files.get(key)), limits.max_output_elements)
             except wire.WireError as err:
-                return Outcome("bad_output",
-                               error=f"the output {key[:80]} is not a plain array ({err})")
+                return Outcome("bad_output", error=f"the output {key[:80]} is not a plain array ({err})")
     return Outcome("ok", outputs=arrays, warnings=warnings, modified=modified)
 
 
@@ -731,8 +791,11 @@ def _modified(after, blobs, call, limits) -> tuple:
         except wire.WireError:
             changed.append(path)
             continue
-        if now.shape != sent.shape or now.dtype != sent.dtype or \
-                not np.array_equal(now, sent, equal_nan=now.dtype.kind == "f"):
+        if (
+            now.shape != sent.shape
+            or now.dtype != sent.dtype
+            or not np.array_equal(now, sent, equal_nan=now.dtype.kind == "f")
+        ):
             changed.append(path)
     return tuple(changed)
 
@@ -769,8 +832,10 @@ def _exit_text(code: int, limits: Limits) -> str:
             name = signal.Signals(sig).name
         except ValueError:
             name = f"signal {sig}"
-        why = {"SIGXCPU": f" (the CPU time limit, {limits.cpu_s} s)",
-               "SIGKILL": " (killed: out of memory or time?)",
-               "SIGSEGV": " (a crash)"}.get(name, "")
+        why = {
+            "SIGXCPU": f" (the CPU time limit, {limits.cpu_s} s)",
+            "SIGKILL": " (killed: out of memory or time?)",
+            "SIGSEGV": " (a crash)",
+        }.get(name, "")
         return f"it was ended by {name}{why}"
     return f"exit code {code} (os._exit, or a crash)"

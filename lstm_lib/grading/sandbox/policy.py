@@ -68,8 +68,7 @@ SEALED_ONLY = ("torch",)
 # imports them again for free.
 PRELOAD = {
     "numpy": ("numpy", "numpy.linalg", "numpy.random"),
-    "torch": ("torch", "torch.nn", "torch.nn.functional", "torch.nn.utils.rnn", "torch.optim",
-              "torch._dynamo"),
+    "torch": ("torch", "torch.nn", "torch.nn.functional", "torch.nn.utils.rnn", "torch.optim", "torch._dynamo"),
 }
 # Files of the host copied when a package is staged and mounted read-only where they
 # were: torch's cpuinfo reads the processor's description (and complains on stderr
@@ -96,9 +95,14 @@ TMPFS_ROOT_MB = 1  # the new root holds only mount points and symlinks
 
 # The child's whole environment.
 ENVIRONMENT = {
-    "PATH": f"{PYTHON_DIR}/bin", "HOME": SANDBOX_DIR, "TMPDIR": SANDBOX_DIR,
-    "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "PATH": f"{PYTHON_DIR}/bin",
+    "HOME": SANDBOX_DIR,
+    "TMPDIR": SANDBOX_DIR,
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
 }
 
 # ------------------------------------------------------------------ the audit hook
@@ -106,30 +110,67 @@ ENVIRONMENT = {
 # Modules every exercise forbids: the course's own code; the ways to run native
 # code, start processes or share memory with other processes; and C modules
 # that write files out of sight of the "open" event (dbm, readline's history).
-FORBIDDEN_MODULES = ("lstm_lib", "ctypes", "_ctypes", "_posixsubprocess", "_posixshmem",
-                     "_gdbm", "_dbm", "readline")
+FORBIDDEN_MODULES = ("lstm_lib", "ctypes", "_ctypes", "_posixsubprocess", "_posixshmem", "_gdbm", "_dbm", "readline")
 # Audit events that fail with "... is not allowed in the grader's sandbox".
 DENIED_EVENTS = (
-    "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
-    "subprocess.Popen", "pty.spawn", "os.kill", "os.killpg", "signal.pthread_kill",
-    "os.symlink", "os.link", "os.chroot", "os.startfile", "os.pidfd_open",
-    "sys.addaudithook", "sys.remote_exec", "resource.setrlimit", "resource.prlimit",
+    "os.system",
+    "os.exec",
+    "os.spawn",
+    "os.posix_spawn",
+    "os.fork",
+    "os.forkpty",
+    "subprocess.Popen",
+    "pty.spawn",
+    "os.kill",
+    "os.killpg",
+    "signal.pthread_kill",
+    "os.symlink",
+    "os.link",
+    "os.chroot",
+    "os.startfile",
+    "os.pidfd_open",
+    "sys.addaudithook",
+    "sys.remote_exec",
+    "resource.setrlimit",
+    "resource.prlimit",
     # sqlite opens its files in C, out of sight of the "open" event, and ATTACH
     # DATABASE opens more from inside a ":memory:" connection.
-    "sqlite3.connect", "sqlite3.enable_load_extension", "sqlite3.load_extension",
+    "sqlite3.connect",
+    "sqlite3.enable_load_extension",
+    "sqlite3.load_extension",
     # The objects a ban replaced stay reachable from the garbage collector.
-    "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+    "gc.get_objects",
+    "gc.get_referrers",
+    "gc.get_referents",
 )
 DENIED_EVENT_PREFIXES = ("socket.", "ctypes.", "_posixsubprocess.", "syslog.", "winreg.")
 # Events whose string arguments are paths, all of which must lie in the sandbox's folder.
 WRITE_EVENTS = (
-    "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.truncate",
-    "os.utime", "os.chflags", "os.lchflags", "os.lchmod", "os.lchown", "os.mkfifo", "os.mknod",
-    "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.copytree", "shutil.move",
-    "shutil.rmtree", "shutil.chown", "shutil.make_archive", "shutil.unpack_archive",
+    "os.remove",
+    "os.rename",
+    "os.rmdir",
+    "os.mkdir",
+    "os.chmod",
+    "os.chown",
+    "os.truncate",
+    "os.utime",
+    "os.chflags",
+    "os.lchflags",
+    "os.lchmod",
+    "os.lchown",
+    "os.mkfifo",
+    "os.mknod",
+    "shutil.copyfile",
+    "shutil.copymode",
+    "shutil.copystat",
+    "shutil.copytree",
+    "shutil.move",
+    "shutil.rmtree",
+    "shutil.chown",
+    "shutil.make_archive",
+    "shutil.unpack_archive",
 )
 # Events whose last argument is a dir_fd, relative to which a path escapes the check.
-DIR_FD_LAST = ("os.remove", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.utime",
-               "os.mkfifo", "os.mknod")
+DIR_FD_LAST = ("os.remove", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.utime", "os.mkfifo", "os.mknod")
 # Events that read a folder's listing: refused inside the hidden folders.
 LIST_EVENTS = ("os.listdir", "os.scandir")

@@ -32,9 +32,15 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 # statvfs's flags of a mount, and the mount flag each one is: in a user
 # namespace a remount must keep the flags its source mount has (they are locked).
-KEEP = ((os.ST_RDONLY, MS_RDONLY), (os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV),
-        (os.ST_NOEXEC, MS_NOEXEC), (os.ST_NOATIME, MS_NOATIME),
-        (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
+KEEP = (
+    (os.ST_RDONLY, MS_RDONLY),
+    (os.ST_NOSUID, MS_NOSUID),
+    (os.ST_NODEV, MS_NODEV),
+    (os.ST_NOEXEC, MS_NOEXEC),
+    (os.ST_NOATIME, MS_NOATIME),
+    (os.ST_NODIRATIME, MS_NODIRATIME),
+    (os.ST_RELATIME, MS_RELATIME),
+)
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -47,8 +53,7 @@ def check(result, what):
 
 def mount(src, dst, fstype, flags, data=None):
     enc = lambda s: None if s is None else s.encode()  # noqa: E731
-    check(libc.mount(enc(src), enc(dst), enc(fstype), ctypes.c_ulong(flags), enc(data)),
-          f"mount {src} on {dst}")
+    check(libc.mount(enc(src), enc(dst), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {src} on {dst}")
 
 
 def bind(root, src, dst, *, rw=False, dev=False):
@@ -80,8 +85,7 @@ def build(plan):
         elif kind == "dev":
             bind(root, "/dev/" + op["name"], "/dev/" + op["name"], rw=True, dev=True)
         elif kind == "empty":  # hides what a mounted folder holds under dst
-            mount("tmpfs", root + op["dst"], "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY,
-                  "size=4k,mode=0755")
+            mount("tmpfs", root + op["dst"], "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0755")
         elif kind == "dir":
             os.makedirs(root + op["dst"], exist_ok=True)
         elif kind == "symlink":  # every folder above dst is a real one

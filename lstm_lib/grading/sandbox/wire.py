@@ -63,17 +63,25 @@ def encode(value, arrays: list, marker=None):
             raise TypeError("only dicts with str keys can cross the wire")
         return {"t": "dict", "items": {k: encode(v, arrays, marker) for k, v in value.items()}}
     if isinstance(value, tuple) and hasattr(type(value), "_fields"):  # a NamedTuple: a cache
-        return {"t": "namedtuple", "name": type(value).__name__, "fields": list(value._fields),
-                "items": [encode(v, arrays, marker) for v in value]}
+        return {
+            "t": "namedtuple",
+            "name": type(value).__name__,
+            "fields": list(value._fields),
+            "items": [encode(v, arrays, marker) for v in value],
+        }
     if isinstance(value, (list, tuple)):
-        return {"t": "list" if isinstance(value, list) else "tuple",
-                "items": [encode(v, arrays, marker) for v in value]}
+        return {
+            "t": "list" if isinstance(value, list) else "tuple",
+            "items": [encode(v, arrays, marker) for v in value],
+        }
     if isinstance(value, float):
         return {"t": "float", "value": value}  # JSON would read 1.0 back as 1
     if value is None or isinstance(value, (bool, int, str)):
         return value
-    raise TypeError(f"a {type(value).__name__} cannot cross the wire (arrays, numbers, str, "
-                    "None and dicts, lists and tuples of them only)")
+    raise TypeError(
+        f"a {type(value).__name__} cannot cross the wire (arrays, numbers, str, "
+        "None and dicts, lists and tuples of them only)"
+    )
 
 
 def decode(obj, arrays: list, markers: dict | None = None, _depth: int = 0):
@@ -108,8 +116,12 @@ def decode(obj, arrays: list, markers: dict | None = None, _depth: int = 0):
 
 def _namedtuple(name, fields, n: int):
     """A NamedTuple class of that name and fields (checked: identifiers only, n of them)."""
-    if not isinstance(name, str) or not isinstance(fields, list) or len(fields) != n or \
-            not all(isinstance(f, str) for f in fields):
+    if (
+        not isinstance(name, str)
+        or not isinstance(fields, list)
+        or len(fields) != n
+        or not all(isinstance(f, str) for f in fields)
+    ):
         raise WireError("a named tuple without a valid name and fields")
     try:
         return collections.namedtuple(name, fields)
@@ -168,7 +180,7 @@ def load_npy(data: bytes, max_elements: int) -> np.ndarray:
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
     if count > max_elements:
         raise WireError(f"shape {shape} is too large")
-    body = data[f.tell():]
+    body = data[f.tell() :]
     if len(body) != count * dtype.itemsize:
         raise WireError("the array's size does not match its header")
     arr = np.frombuffer(body, dtype=dtype, count=count)
@@ -185,7 +197,7 @@ def write_message(fd: int, header: dict, arrays=()) -> None:
     data = b"".join(struct.pack(">Q", len(f)) + f for f in frames)
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def read_message(read_exact, max_frame: int) -> tuple[dict, list]:
@@ -221,6 +233,7 @@ def _frame(read_exact, cap: int, at_start: bool = False) -> bytes:
 
 def reader(fd: int):
     """``read_exact`` for a pipe's file descriptor."""
+
     def read_exact(n: int) -> bytes:
         chunks, left = [], n
         while left:
@@ -230,6 +243,7 @@ def reader(fd: int):
             chunks.append(chunk)
             left -= len(chunk)
         return b"".join(chunks)
+
     return read_exact
 
 
@@ -265,8 +279,10 @@ def to_array(value, what: str) -> np.ndarray:
         try:
             value = value.detach().cpu().numpy()
         except Exception as err:  # noqa: BLE001 - bfloat16, a sparse tensor, ...
-            raise BadReturn(f"{what} is a tensor of dtype {value.dtype} that has no NumPy "
-                            f"equivalent ({type(err).__name__}: {str(err)[:200]})") from None
+            raise BadReturn(
+                f"{what} is a tensor of dtype {value.dtype} that has no NumPy "
+                f"equivalent ({type(err).__name__}: {str(err)[:200]})"
+            ) from None
     if isinstance(value, np.ndarray):
         arr = value
     elif isinstance(value, (bool, int, float, np.generic, list, tuple)):
@@ -302,8 +318,7 @@ def extract(ret, paths, returns: str) -> dict:
         if path and path[-1] == EVERY_ITEM:
             value = _walk(ret, path[:-1], returns)
             if not isinstance(value, dict):
-                raise BadReturn(f"{'it' if len(path) == 1 else name} is {describe(value)}; "
-                                f"expected {returns}")
+                raise BadReturn(f"{'it' if len(path) == 1 else name} is {describe(value)}; expected {returns}")
             if not all(isinstance(k, str) for k in value):
                 raise BadReturn(f"{name} has keys that are not str; expected {returns}")
             for key, item in value.items():
@@ -325,7 +340,6 @@ def _walk(ret, path, returns: str):
             if not isinstance(value, dict):
                 raise BadReturn(f"it returned {describe(ret)}; expected {returns}")
             if step not in value:
-                raise BadReturn(f"it returned {describe(ret)}, without the key {step!r}; "
-                                f"expected {returns}")
+                raise BadReturn(f"it returned {describe(ret)}, without the key {step!r}; expected {returns}")
             value = value[step]
     return value
