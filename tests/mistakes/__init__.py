@@ -59,6 +59,7 @@ def right_diagnosis(m: Mistake, report: str) -> bool:
 def corpus() -> list[Mistake]:
     from . import (
         adam_step,
+        adding_correct,
         bilstm_forward,
         classifier_loss,
         clip_gradients,
@@ -73,16 +74,21 @@ def corpus() -> list[Mistake]:
         make_windows,
         masked_lstm_forward,
         mse_loss,
+        ngram_bits_per_char,
         numpy_to_state_dict,
+        reber_correct,
         relative_error,
         relu_backward,
         relu_forward,
         rnn_forward,
         rnn_step_forward,
+        seasonal_naive_forecast,
         sigmoid,
         softmax_cross_entropy,
+        softmax_with_temperature,
         tanh,
         train,
+        variant_cell_forward,
     )
 
     return [*rnn_step_forward.MISTAKES, *rnn_forward.MISTAKES, *gradient_norms.MISTAKES,
@@ -93,4 +99,6 @@ def corpus() -> list[Mistake]:
             *lstm_cell_backward.MISTAKES, *lstm_backward.MISTAKES, *relative_error.MISTAKES,
             *clip_gradients.MISTAKES, *adam_step.MISTAKES, *make_windows.MISTAKES, *train.MISTAKES,
             *masked_lstm_forward.MISTAKES, *bilstm_forward.MISTAKES, *classifier_loss.MISTAKES,
-            *numpy_to_state_dict.MISTAKES]
+            *numpy_to_state_dict.MISTAKES, *variant_cell_forward.MISTAKES, *adding_correct.MISTAKES,
+            *reber_correct.MISTAKES, *ngram_bits_per_char.MISTAKES, *softmax_with_temperature.MISTAKES,
+            *seasonal_naive_forecast.MISTAKES]
