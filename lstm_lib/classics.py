@@ -48,8 +48,10 @@ def adding_correct(pred, target, tol=ADDING_TOLERANCE):
     """
     pred, target = _column("pred", pred), _column("target", target)
     if pred.shape != target.shape:
-        raise ValueError(f"pred and target must hold one value per sequence each, got N={pred.shape[0]} "
-                         f"(pred) and N={target.shape[0]} (target)")
+        raise ValueError(
+            f"pred and target must hold one value per sequence each, got N={pred.shape[0]} "
+            f"(pred) and N={target.shape[0]} (target)"
+        )
     tol = float(tol)
     if not tol > 0:
         raise ValueError(f"tol must be a positive number, got {tol!r}")
@@ -79,11 +81,13 @@ def reber_correct(outputs, allowed):
     outputs = as_float_array("outputs", outputs)
     allowed = as_float_array("allowed", allowed)
     if outputs.ndim != 2:
-        raise ValueError(f"outputs must have shape (N, 7) (one column per symbol), got shape "
-                         f"{shape_str(outputs.shape)}")
+        raise ValueError(
+            f"outputs must have shape (N, 7) (one column per symbol), got shape {shape_str(outputs.shape)}"
+        )
     if allowed.shape != outputs.shape:
-        raise ValueError(f"allowed must have the shape of outputs, {shape_str(outputs.shape)}, got shape "
-                         f"{shape_str(allowed.shape)}")
+        raise ValueError(
+            f"allowed must have the shape of outputs, {shape_str(outputs.shape)}, got shape {shape_str(allowed.shape)}"
+        )
     if not np.all((allowed == 0) | (allowed == 1)):
         raise ValueError("allowed must hold only 0s and 1s (1 where the grammar allows the symbol next)")
     with np.errstate(invalid="ignore"):

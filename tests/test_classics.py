@@ -23,8 +23,7 @@ def test_adding_correct_default_tolerance_is_the_papers():
     np.testing.assert_array_equal(adding_correct([0.539, 0.541], [0.5, 0.5]), [True, False])
 
 
-@pytest.mark.parametrize("pred_shape,target_shape", [((5,), (5,)), ((5, 1), (5,)), ((5,), (5, 1)),
-                                                     ((5, 1), (5, 1))])
+@pytest.mark.parametrize("pred_shape,target_shape", [((5,), (5,)), ((5, 1), (5,)), ((5,), (5, 1)), ((5, 1), (5, 1))])
 def test_adding_correct_takes_columns_and_returns_one_bool_per_sequence(pred_shape, target_shape):
     rng = np.random.default_rng(0)
     target = rng.uniform(0, 1, 5)
@@ -58,16 +57,24 @@ def test_the_mean_predictor_fails_most_adding_sequences():
 
 
 def test_reber_correct_compares_the_thresholded_set_with_the_allowed_set():
-    allowed = np.array([[0, 1, 1, 0, 0, 0, 0],
-                        [0, 1, 1, 0, 0, 0, 0],
-                        [0, 1, 1, 0, 0, 0, 0],
-                        [0, 1, 1, 0, 0, 0, 0],
-                        [0, 0, 0, 0, 0, 0, 1]])
-    outputs = np.array([[0.1, 0.6, 0.9, 0.2, 0.0, 0.0, 0.0],  # exactly T and P: right
-                        [0.1, 0.9, 0.4, 0.2, 0.0, 0.0, 0.0],  # P left out: wrong
-                        [0.1, 0.6, 0.9, 0.7, 0.0, 0.0, 0.0],  # S as well, not allowed: wrong
-                        [0.1, 0.6, 0.9, 0.5, 0.0, 0.0, 0.0],  # S at exactly 0.5 is not predicted: right
-                        [0.1, 0.2, 0.1, 0.2, 0.0, 0.0, 0.51]])  # E alone, though not the argmax by far
+    allowed = np.array(
+        [
+            [0, 1, 1, 0, 0, 0, 0],
+            [0, 1, 1, 0, 0, 0, 0],
+            [0, 1, 1, 0, 0, 0, 0],
+            [0, 1, 1, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0, 0, 1],
+        ]
+    )
+    outputs = np.array(
+        [
+            [0.1, 0.6, 0.9, 0.2, 0.0, 0.0, 0.0],  # exactly T and P: right
+            [0.1, 0.9, 0.4, 0.2, 0.0, 0.0, 0.0],  # P left out: wrong
+            [0.1, 0.6, 0.9, 0.7, 0.0, 0.0, 0.0],  # S as well, not allowed: wrong
+            [0.1, 0.6, 0.9, 0.5, 0.0, 0.0, 0.0],  # S at exactly 0.5 is not predicted: right
+            [0.1, 0.2, 0.1, 0.2, 0.0, 0.0, 0.51],  # E alone, though not the argmax by far
+        ]
+    )
     got = reber_correct(outputs, allowed)
     assert got.shape == (5,) and got.dtype == bool
     np.testing.assert_array_equal(got, [True, False, False, True, True])

@@ -35,9 +35,10 @@ def _spec(name):
 
 def _judge(name, fn, cases):
     fspec = _spec(name)
-    return [(case.label, run_judge(fspec, case, [call_once(fn, c, fspec.outputs, fspec.returns)
-                                                 for c in case.calls]))
-            for case in cases]
+    return [
+        (case.label, run_judge(fspec, case, [call_once(fn, c, fspec.outputs, fspec.returns) for c in case.calls]))
+        for case in cases
+    ]
 
 
 def _library(name):
@@ -70,7 +71,8 @@ def test_the_library_passes_the_public_and_hidden_cases(name):
 
 def test_every_variant_is_graded_with_float32_and_a_batch_of_one():
     for cases in [public_cases(_spec("variant_cell_forward"))] + [
-            hidden_cases(_spec("variant_cell_forward"), s) for s in range(5)]:
+        hidden_cases(_spec("variant_cell_forward"), s) for s in range(5)
+    ]:
         args = [c.calls[0].args for c in cases]
         assert {a[4] for a in args} == set(VARIANTS)
         assert any(a[0].dtype == np.float32 and a[4] != "vanilla" for a in args)
@@ -94,8 +96,13 @@ def test_the_adding_cases_hold_exact_boundaries_both_shapes_and_other_tolerances
         assert {(1, 1), (2, 1), (1, 2), (2, 2)} <= shapes
         tols = [c.calls[0].kwargs.get("tol", 0.04) for c in cases]
         assert any(t != 0.04 for t in tols) and any("tol" not in c.calls[0].kwargs for c in cases)
-        assert any(np.any(np.abs(np.ravel(c.calls[0].args[0]) - np.ravel(c.calls[0].args[1]))
-                          == c.calls[0].kwargs.get("tol", 0.04)) for c in cases), "an error of exactly tol"
+        assert any(
+            np.any(
+                np.abs(np.ravel(c.calls[0].args[0]) - np.ravel(c.calls[0].args[1]))
+                == c.calls[0].kwargs.get("tol", 0.04)
+            )
+            for c in cases
+        ), "an error of exactly tol"
         for c in cases:
             pred, target = (np.ravel(a) for a in c.calls[0].args)
             err = pred - target
@@ -122,9 +129,12 @@ def test_the_reber_cases_hold_false_positives_misses_and_exact_halves():
 
 
 def test_a_cell_that_calls_the_course_variant_cell_is_refused_by_check():
-    ns = define(IMPORTS, "from lstm_lib.numpy import variant_cell_forward as course_cell",
-                "def variant_cell_forward(x, h_prev, c_prev, params, variant):\n"
-                "    return course_cell(x, h_prev, c_prev, params, variant)\n")
+    ns = define(
+        IMPORTS,
+        "from lstm_lib.numpy import variant_cell_forward as course_cell",
+        "def variant_cell_forward(x, h_prev, c_prev, params, variant):\n"
+        "    return course_cell(x, h_prev, c_prev, params, variant)\n",
+    )
     result = check(ns["variant_cell_forward"], show=False)
     assert not result.passed
     assert "which this exercise does not allow" in result.report()
@@ -142,13 +152,22 @@ def test_the_exercise_text_states_what_is_graded(folder):
     nb = nbformat.read(ROOT / folder / f"{KEY}.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     for variant in VARIANTS:
-        assert f"`\"{variant}\"`" in text, variant
-    for phrase in ("the blocks of the gates in the order i, f, g, o", "`np.ones_like(i)`",
-                   "float32 inputs give float32 `h` and `c`", "a batch of one",
-                   "the course's `sigmoid` and `tanh` stand in", "strictly (an error of exactly `tol` is not correct)",
-                   "each of shape (N,) or (N, 1)", "a bool array of shape (N,)", "`outputs[t] > 0.5` (strictly",
-                   "as 0.0/1.0 floats or as bools", "every variant is graded", "leaves its inputs unchanged",
-                   "not the rest of `lstm_lib` or PyTorch"):
+        assert f'`"{variant}"`' in text, variant
+    for phrase in (
+        "the blocks of the gates in the order i, f, g, o",
+        "`np.ones_like(i)`",
+        "float32 inputs give float32 `h` and `c`",
+        "a batch of one",
+        "the course's `sigmoid` and `tanh` stand in",
+        "strictly (an error of exactly `tol` is not correct)",
+        "each of shape (N,) or (N, 1)",
+        "a bool array of shape (N,)",
+        "`outputs[t] > 0.5` (strictly",
+        "as 0.0/1.0 floats or as bools",
+        "every variant is graded",
+        "leaves its inputs unchanged",
+        "not the rest of `lstm_lib` or PyTorch",
+    ):
         assert phrase in text, f"{folder}/{KEY}: the text does not say {phrase!r}"
     page = (ROOT / "book" / "exercises" / f"{KEY}.md").read_text()
     assert f"../../exercises/{KEY}.ipynb" in page and "What is graded" in page
@@ -156,9 +175,13 @@ def test_the_exercise_text_states_what_is_graded(folder):
 
 def _grade(tmp_path, notebook):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "lstm_lib.grading.cli", "grade", str(notebook),
-                           "--out", str(out)], capture_output=True, text=True, timeout=300,
-                          cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lstm_lib.grading.cli", "grade", str(notebook), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     with open(out / "grades.csv", newline="") as f:
         (row,) = list(csv.DictReader(f))

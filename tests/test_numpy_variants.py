@@ -13,8 +13,12 @@ from lstm_lib.torch import variants as torch_variants
 
 def _inputs(seed=0, B=3, D=4, H=5, dtype=np.float64):
     rng = np.random.default_rng(seed)
-    p = {"weight_ih": rng.normal(0, 0.7, (4 * H, D)), "weight_hh": rng.normal(0, 0.7, (4 * H, H)),
-         "bias_ih": rng.normal(0, 0.5, 4 * H), "bias_hh": rng.normal(0, 0.5, 4 * H)}
+    p = {
+        "weight_ih": rng.normal(0, 0.7, (4 * H, D)),
+        "weight_hh": rng.normal(0, 0.7, (4 * H, H)),
+        "bias_ih": rng.normal(0, 0.5, 4 * H),
+        "bias_hh": rng.normal(0, 0.5, 4 * H),
+    }
     x, h, c = rng.normal(0, 1, (B, D)), rng.uniform(-1, 1, (B, H)), rng.normal(0, 1.5, (B, H))
     return x.astype(dtype), h.astype(dtype), c.astype(dtype), {k: v.astype(dtype) for k, v in p.items()}
 
@@ -30,8 +34,15 @@ def test_each_variant_equals_the_torch_cell_in_float64(variant, seed):
     h, c = variant_cell_forward(x, h_prev, c_prev, p, variant)
     t = {k: torch.from_numpy(v) for k, v in p.items()}
     h_ref, c_ref = torch_variants.variant_lstm_cell(
-        torch.from_numpy(x), torch.from_numpy(h_prev), torch.from_numpy(c_prev), t["weight_ih"],
-        t["weight_hh"], t["bias_ih"], t["bias_hh"], variant=variant)
+        torch.from_numpy(x),
+        torch.from_numpy(h_prev),
+        torch.from_numpy(c_prev),
+        t["weight_ih"],
+        t["weight_hh"],
+        t["bias_ih"],
+        t["bias_hh"],
+        variant=variant,
+    )
     np.testing.assert_allclose(h, h_ref.numpy(), rtol=0, atol=1e-12)
     np.testing.assert_allclose(c, c_ref.numpy(), rtol=0, atol=1e-12)
 
@@ -57,10 +68,10 @@ def test_no_forget_gate_keeps_the_whole_memory():
     p = dict(p)
     for k in ("weight_ih", "weight_hh"):
         p[k] = p[k].copy()
-        p[k][2 * 5:3 * 5] = 0
+        p[k][2 * 5 : 3 * 5] = 0
     for k in ("bias_ih", "bias_hh"):
         p[k] = p[k].copy()
-        p[k][2 * 5:3 * 5] = 0
+        p[k][2 * 5 : 3 * 5] = 0
     _, c = variant_cell_forward(x, h_prev, c_prev, p, "no_forget_gate")
     np.testing.assert_array_equal(c, c_prev)
     _, c_vanilla = variant_cell_forward(x, h_prev, c_prev, p, "vanilla")
@@ -93,8 +104,9 @@ def test_float32_stays_float32_and_inputs_are_not_modified(variant):
     assert h.dtype == c.dtype == np.float32
     for a, b in zip((x, h_prev, c_prev, *p.values()), before, strict=True):
         np.testing.assert_array_equal(a, b)
-    h64, c64 = variant_cell_forward(*(a.astype(np.float64) for a in (x, h_prev, c_prev)),
-                                    {k: v.astype(np.float64) for k, v in p.items()}, variant)
+    h64, c64 = variant_cell_forward(
+        *(a.astype(np.float64) for a in (x, h_prev, c_prev)), {k: v.astype(np.float64) for k, v in p.items()}, variant
+    )
     np.testing.assert_allclose(h, h64, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(c, c64, rtol=1e-5, atol=1e-6)
 
@@ -112,5 +124,10 @@ def test_shapes_are_checked_like_lstm_cell_forward():
     with pytest.raises(ValueError, match=r"c_prev must have shape \(B, H\)"):
         variant_cell_forward(np.zeros((2, 4)), np.zeros((2, 3)), np.zeros((1, 3)), p, "vanilla")
     with pytest.raises(ValueError, match="missing 'bias_hh'"):
-        variant_cell_forward(np.zeros((2, 4)), np.zeros((2, 3)), np.zeros((2, 3)),
-                             {k: v for k, v in p.items() if k != "bias_hh"}, "vanilla")
+        variant_cell_forward(
+            np.zeros((2, 4)),
+            np.zeros((2, 3)),
+            np.zeros((2, 3)),
+            {k: v for k, v in p.items() if k != "bias_hh"},
+            "vanilla",
+        )

@@ -34,8 +34,15 @@ import numpy as np
 from ._checks import check_cell_forward
 from .activations import sigmoid, tanh
 
-VARIANTS = ("vanilla", "no_input_gate", "no_forget_gate", "no_output_gate",
-            "no_input_activation", "no_output_activation", "coupled_input_forget")
+VARIANTS = (
+    "vanilla",
+    "no_input_gate",
+    "no_forget_gate",
+    "no_output_gate",
+    "no_input_activation",
+    "no_output_activation",
+    "coupled_input_forget",
+)
 
 
 def variant_cell_forward(x, h_prev, c_prev, params, variant):

@@ -47,8 +47,10 @@ _CHANGE = {
 }
 _FIXED = {"no_input_gate": "i", "no_forget_gate": "f", "no_output_gate": "o"}
 _GATES = ("i", "f", "g", "o")
-_LAYOUT = ("the blocks of the pre-activation are i, f, g, o: rows 0:H of the weights give i, H:2H f, "
-           "2H:3H g, 3H:4H o, whatever the variant")
+_LAYOUT = (
+    "the blocks of the pre-activation are i, f, g, o: rows 0:H of the weights give i, H:2H f, "
+    "2H:3H g, 3H:4H o, whatever the variant"
+)
 
 # Parts of the input that a probe zeroes, and the term each one removes.
 _PROBES = {
@@ -68,8 +70,12 @@ def _sizes(rng) -> tuple[int, int]:
 def _cell_inputs(rng, B, D, H, dtype) -> tuple:
     # Weights larger than init_lstm_params's keep the gates away from 0 and 1, so that a gate
     # fixed to the wrong value, or a tanh too many, shows in the outputs.
-    p = {"weight_ih": rng.normal(0, 0.6, (4 * H, D)), "weight_hh": rng.normal(0, 0.6, (4 * H, H)),
-         "bias_ih": rng.normal(0, 0.6, 4 * H), "bias_hh": rng.normal(0, 0.6, 4 * H)}
+    p = {
+        "weight_ih": rng.normal(0, 0.6, (4 * H, D)),
+        "weight_hh": rng.normal(0, 0.6, (4 * H, H)),
+        "bias_ih": rng.normal(0, 0.6, 4 * H),
+        "bias_hh": rng.normal(0, 0.6, 4 * H),
+    }
     p = {k: v.astype(dtype) for k, v in p.items()}
     x = rng.normal(0, 1, (B, D)).astype(dtype)
     h_prev = rng.uniform(-1, 1, (B, H)).astype(dtype)
@@ -80,8 +86,13 @@ def _cell_inputs(rng, B, D, H, dtype) -> tuple:
 def _zeroed(args: tuple, part: str) -> tuple:
     x, h_prev, c_prev, p, variant = args
     z = np.zeros_like
-    return (z(x) if part == "x" else x, z(h_prev) if part == "h_prev" else h_prev,
-            z(c_prev) if part == "c_prev" else c_prev, p, variant)
+    return (
+        z(x) if part == "x" else x,
+        z(h_prev) if part == "h_prev" else h_prev,
+        z(c_prev) if part == "c_prev" else c_prev,
+        p,
+        variant,
+    )
 
 
 def _variant_cases(rng) -> list:
@@ -96,11 +107,9 @@ def _variant_cases(rng) -> list:
         dtype = np.float32 if k == f32 else np.float64
         D, H = _sizes(rng)
         args = (*_cell_inputs(rng, B, D, H, dtype), variant)
-        extra = (", float32 (h and c stay float32)" if k == f32 else
-                 ", a batch of one" if k == one else "")
+        extra = ", float32 (h and c stay float32)" if k == f32 else ", a batch of one" if k == one else ""
         calls = (Call(args),) + tuple(Call(_zeroed(args, part)) for part in _PROBES)
-        cases.append(Case(f"variant={variant!r}, B={B}, D={D}, H={H}{extra}", calls,
-                          probes=tuple(_PROBES)))
+        cases.append(Case(f"variant={variant!r}, B={B}, D={D}, H={H}{extra}", calls, probes=tuple(_PROBES)))
     return cases
 
 
@@ -113,8 +122,7 @@ def _blocks(x, h_prev, p, order=(0, 1, 2, 3)):
     return [blocks[k] for k in order]
 
 
-def _step64(args, variant, *, order=(0, 1, 2, 3), fixed=None, fixed_to=1.0, coupled="1-i",
-            g_act="tanh", h_rule=None):
+def _step64(args, variant, *, order=(0, 1, 2, 3), fixed=None, fixed_to=1.0, coupled="1-i", g_act="tanh", h_rule=None):
     """The variant's step in float64 with one thing changed for a known mistake: the blocks
     read in ``order``, the gate ``fixed`` (default: the variant's) set to ``fixed_to``, the
     coupled forget gate ``coupled`` ("1-i", "i", "1-f"), the candidate's activation ``g_act``
@@ -148,45 +156,89 @@ def _variant_mistakes(args) -> list:
     out = []
     with np.errstate(all="ignore"):
         if variant != "vanilla":
-            out.append((f"the variant switch is ignored: with variant={variant!r} your step is the "
-                        f"vanilla LSTM's; {variant} means {_CHANGE[variant]}",
-                        *_step64(args, "vanilla")))
+            out.append(
+                (
+                    f"the variant switch is ignored: with variant={variant!r} your step is the "
+                    f"vanilla LSTM's; {variant} means {_CHANGE[variant]}",
+                    *_step64(args, "vanilla"),
+                )
+            )
         if variant == "no_forget_gate":
-            out.append(("no_forget_gate fixes f = 1, so c = c_prev + i * g keeps the memory c_prev "
-                        "whole; your c drops c_prev (c = i * g, as with f = 0)",
-                        *_step64(args, variant, fixed_to=0.0)))
+            out.append(
+                (
+                    "no_forget_gate fixes f = 1, so c = c_prev + i * g keeps the memory c_prev "
+                    "whole; your c drops c_prev (c = i * g, as with f = 0)",
+                    *_step64(args, variant, fixed_to=0.0),
+                )
+            )
         elif variant in _FIXED:
             gate = _FIXED[variant]
-            out.append((f"the fixed gate is set to 0: {variant} fixes {gate} = 1 (always open, "
-                        f"letting everything through), not {gate} = 0; {_CHANGE[variant]}",
-                        *_step64(args, variant, fixed_to=0.0)))
+            out.append(
+                (
+                    f"the fixed gate is set to 0: {variant} fixes {gate} = 1 (always open, "
+                    f"letting everything through), not {gate} = 0; {_CHANGE[variant]}",
+                    *_step64(args, variant, fixed_to=0.0),
+                )
+            )
         if variant in _FIXED:
             for other in "ifo":
                 if other != _FIXED[variant]:
-                    out.append((f"{variant} fixes {_FIXED[variant]} = 1, not {other}: "
-                                f"{_CHANGE[variant]}", *_step64(args, variant, fixed=other)))
+                    out.append(
+                        (
+                            f"{variant} fixes {_FIXED[variant]} = 1, not {other}: {_CHANGE[variant]}",
+                            *_step64(args, variant, fixed=other),
+                        )
+                    )
         if variant == "coupled_input_forget":
-            out.append(("the coupled gate is f = 1 - i, not f = i: one gate decides both, what "
-                        "comes in (i) and what is kept (1 - i)", *_step64(args, variant, coupled="i")))
-            out.append(("the coupled gate is f = 1 - i, with i the input gate; yours is 1 - f, from "
-                        "the forget gate's own block", *_step64(args, variant, coupled="1-f")))
+            out.append(
+                (
+                    "the coupled gate is f = 1 - i, not f = i: one gate decides both, what "
+                    "comes in (i) and what is kept (1 - i)",
+                    *_step64(args, variant, coupled="i"),
+                )
+            )
+            out.append(
+                (
+                    "the coupled gate is f = 1 - i, with i the input gate; yours is 1 - f, from "
+                    "the forget gate's own block",
+                    *_step64(args, variant, coupled="1-f"),
+                )
+            )
         if variant == "no_output_activation":
-            out.append(("no_output_activation removes only the tanh: h = o * c, the output gate o "
-                        "stays", *_step64(args, variant, h_rule="c")))
+            out.append(
+                (
+                    "no_output_activation removes only the tanh: h = o * c, the output gate o stays",
+                    *_step64(args, variant, h_rule="c"),
+                )
+            )
         if variant == "no_output_gate":
-            out.append(("no_output_gate removes only the gate: h = tanh(c), the tanh stays",
-                        *_step64(args, variant, h_rule="c")))
+            out.append(
+                (
+                    "no_output_gate removes only the gate: h = tanh(c), the tanh stays",
+                    *_step64(args, variant, h_rule="c"),
+                )
+            )
         if variant == "no_input_activation":
-            out.append(("no_input_activation removes the tanh of the candidate, g = a_g; it does "
-                        "not replace it with a sigmoid", *_step64(args, variant, g_act="sigmoid")))
+            out.append(
+                (
+                    "no_input_activation removes the tanh of the candidate, g = a_g; it does "
+                    "not replace it with a sigmoid",
+                    *_step64(args, variant, g_act="sigmoid"),
+                )
+            )
         for perm in itertools.permutations(range(4)):
             if perm == (0, 1, 2, 3):
                 continue
             layout = [""] * 4
             for j, blk in enumerate(perm):
                 layout[blk] = _GATES[j]
-            out.append((f"the gates are read from the blocks of the pre-activation in the order "
-                        f"{', '.join(layout)}; {_LAYOUT}", *_step64(args, variant, order=perm)))
+            out.append(
+                (
+                    f"the gates are read from the blocks of the pre-activation in the order "
+                    f"{', '.join(layout)}; {_LAYOUT}",
+                    *_step64(args, variant, order=perm),
+                )
+            )
         h, c = _step64(args, variant)
         out.append(("h and c are swapped: return (h, c), in that order", c, h))
     return out
@@ -194,8 +246,9 @@ def _variant_mistakes(args) -> list:
 
 def _reference_variant(args):
     x, h_prev, c_prev, p, variant = args
-    return reference("variant_cell_forward")(x.copy(), h_prev.copy(), c_prev.copy(),
-                                             {k: v.copy() for k, v in p.items()}, variant)
+    return reference("variant_cell_forward")(
+        x.copy(), h_prev.copy(), c_prev.copy(), {k: v.copy() for k, v in p.items()}, variant
+    )
 
 
 def _near(got, want, dtype, factor=10.0) -> bool:
@@ -220,24 +273,33 @@ def _variant_where(case: Case, outcomes: list[Outcome], h, c, h_ref, c_ref) -> s
     args = case.calls[0].args
     variant = args[4]
     dtype = h_ref.dtype
-    h_eq = "h = o * c" if variant == "no_output_activation" else \
-        "h = tanh(c)" if variant == "no_output_gate" else "h = o * tanh(c)"
+    h_eq = (
+        "h = o * c"
+        if variant == "no_output_activation"
+        else "h = tanh(c)"
+        if variant == "no_output_gate"
+        else "h = o * tanh(c)"
+    )
     if close(c, c_ref, dtype):
         return f"h: c is right, h is not; with variant={variant!r}, {h_eq}"
     if close(h, h_ref, dtype):
         return "the c you return: h is right, so c was right when h was computed from it; return the new c"
-    for part, call, o in zip(case.probes, case.calls[case.graded:], outcomes[case.graded:], strict=False):
+    for part, call, o in zip(case.probes, case.calls[case.graded :], outcomes[case.graded :], strict=False):
         if o.status != "ok":
             continue
         hp, cp = _reference_variant(call.args)
         if close(o.outputs["h"], hp, dtype) and close(o.outputs["c"], cp, dtype):
             return _PROBES[part]
     if _near(h, _h_of(args, c), dtype):
-        return (f"c: {h_eq} is right for your c; with variant={variant!r}, {_CHANGE[variant]}"
-                if variant != "vanilla" else
-                f"c = f * c_prev + i * g; {h_eq} is right for your c")
-    return (f"the gates: h and c are both off and zeroing no single part of the input explains it; "
-            f"with variant={variant!r}, {_CHANGE[variant]}")
+        return (
+            f"c: {h_eq} is right for your c; with variant={variant!r}, {_CHANGE[variant]}"
+            if variant != "vanilla"
+            else f"c = f * c_prev + i * g; {h_eq} is right for your c"
+        )
+    return (
+        f"the gates: h and c are both off and zeroing no single part of the input explains it; "
+        f"with variant={variant!r}, {_CHANGE[variant]}"
+    )
 
 
 def _variant_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
@@ -251,11 +313,14 @@ def _variant_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     B, H = h_ref.shape
     if h.shape == h_ref.shape and c.shape == c_ref.shape:
         if close(h, h_ref) and close(c, c_ref):
-            return Verdict(False, problems,
-                           f"h and c are right but {h.dtype}/{c.dtype} for {dtype} inputs: something "
-                           "promotes to float64 (np.ones and np.zeros default to float64: np.ones_like(i) "
-                           "keeps the gate's dtype; or .astype(np.float64), np.float64 constants)",
-                           "the dtype of h and c")
+            return Verdict(
+                False,
+                problems,
+                f"h and c are right but {h.dtype}/{c.dtype} for {dtype} inputs: something "
+                "promotes to float64 (np.ones and np.zeros default to float64: np.ones_like(i) "
+                "keeps the gate's dtype; or .astype(np.float64), np.float64 constants)",
+                "the dtype of h and c",
+            )
         for text, hv, cv in _variant_mistakes(args):
             if close(h, hv.astype(dtype), dtype) and close(c, cv.astype(dtype), dtype):
                 return Verdict(False, problems, text)
@@ -263,11 +328,14 @@ def _variant_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     if h.shape == (H, B) or c.shape == (H, B):
         hint = "h and c have shape (H, B); they should be (B, H): x is (B, D), one row per example"
     elif h.shape == (H,) or c.shape == (H,):
-        hint = ("h and c lost the batch axis (np.squeeze, or [0]): with B = 1 they are still (1, H); "
-                "keep every array 2-d")
+        hint = (
+            "h and c lost the batch axis (np.squeeze, or [0]): with B = 1 they are still (1, H); keep every array 2-d"
+        )
     elif h.shape == (B, 4 * H) or c.shape == (B, 4 * H):
-        hint = ("the (B, 4H) pre-activation holds the four gates side by side: split it into four "
-                "(B, H) blocks, np.split(a, 4, axis=1)")
+        hint = (
+            "the (B, 4H) pre-activation holds the four gates side by side: split it into four "
+            "(B, H) blocks, np.split(a, 4, axis=1)"
+        )
     else:
         hint = f"h and c are (B, H) = {shape_str((B, H))}"
     return Verdict(False, problems, hint, "the shape of h" if h.shape != h_ref.shape else "the shape of c")
@@ -283,14 +351,20 @@ VARIANT_CELL_FORWARD = FunctionSpec(
     judge=_variant_judge,
     calls=("sigmoid", "tanh"),
     error_hints=(
-        ("mismatch in its core dimension",
-         "a matrix product has mismatched shapes: x (B, D) @ weight_ih.T (D, 4H) and h_prev (B, H) "
-         "@ weight_hh.T (H, 4H); the weights are stored (4H, D) and (4H, H), so each needs its .T"),
-        ("array split does not result in an equal division",
-         "split the (B, 4H) pre-activation into the four gates along axis 1: np.split(a, 4, axis=1)"),
-        ("could not be broadcast together",
-         "two arrays of different shapes meet: the gates, c_prev and c are all (B, H); a fixed gate "
-         "is np.ones_like(i), of the gate's shape"),
+        (
+            "mismatch in its core dimension",
+            "a matrix product has mismatched shapes: x (B, D) @ weight_ih.T (D, 4H) and h_prev (B, H) "
+            "@ weight_hh.T (H, 4H); the weights are stored (4H, D) and (4H, H), so each needs its .T",
+        ),
+        (
+            "array split does not result in an equal division",
+            "split the (B, 4H) pre-activation into the four gates along axis 1: np.split(a, 4, axis=1)",
+        ),
+        (
+            "could not be broadcast together",
+            "two arrays of different shapes meet: the gates, c_prev and c are all (B, H); a fixed gate "
+            "is np.ones_like(i), of the gate's shape",
+        ),
         ("KeyError", "params has PyTorch's keys: weight_ih, weight_hh, bias_ih, bias_hh"),
     ),
 )
@@ -314,29 +388,49 @@ def _adding_cases(rng) -> list:
     cases = []
     N = int(rng.integers(8, 13))
     target = rng.uniform(0, 1, N)
-    cases.append(Case(f"N={N}, pred and target (N,), the default tol (0.04); errors of both signs",
-                      (Call((target + _errors(rng, N, _DEFAULT_TOL), target)),)))
+    cases.append(
+        Case(
+            f"N={N}, pred and target (N,), the default tol (0.04); errors of both signs",
+            (Call((target + _errors(rng, N, _DEFAULT_TOL), target)),),
+        )
+    )
     N = int(rng.integers(8, 13))
     target = rng.uniform(0, 1, N)
-    cases.append(Case(f"N={N}, pred (N, 1) (as a network's output layer gives it), target (N,), "
-                      "the default tol", (Call(((target + _errors(rng, N, _DEFAULT_TOL))[:, None], target)),)))
+    cases.append(
+        Case(
+            f"N={N}, pred (N, 1) (as a network's output layer gives it), target (N,), the default tol",
+            (Call(((target + _errors(rng, N, _DEFAULT_TOL))[:, None], target)),),
+        )
+    )
     N = int(rng.integers(8, 13))
     target = rng.uniform(0, 1, N)
-    cases.append(Case(f"N={N}, pred (N,), target (N, 1), tol=0.04 given",
-                      (Call((target + _errors(rng, N, _DEFAULT_TOL), target[:, None]), {"tol": 0.04}),)))
+    cases.append(
+        Case(
+            f"N={N}, pred (N,), target (N, 1), tol=0.04 given",
+            (Call((target + _errors(rng, N, _DEFAULT_TOL), target[:, None]), {"tol": 0.04}),),
+        )
+    )
     # Multiples of 1/64: pred - target is exact, so an error of exactly tol is exactly tol.
     N = int(rng.integers(8, 13))
     target = rng.integers(8, 57, N) / 64.0
     steps = rng.choice([-6, -4, -3, -1, 1, 2, 3, 4, 6], N).astype(_F64)
     steps[:5] = (4, -4, 6, -6, 1)  # exactly +-tol, beyond it on both sides, inside it
     err = rng.permutation(steps) / 64.0
-    cases.append(Case(f"N={N}, tol=0.0625, errors that are multiples of 1/64, some exactly +-tol "
-                      "(not below tol, so not correct)", (Call((target + err, target), {"tol": 0.0625}),)))
+    cases.append(
+        Case(
+            f"N={N}, tol=0.0625, errors that are multiples of 1/64, some exactly +-tol (not below tol, so not correct)",
+            (Call((target + err, target), {"tol": 0.0625}),),
+        )
+    )
     N = int(rng.integers(8, 13))
     target = rng.uniform(0, 1, N)
     tol = float(rng.choice([0.1, 0.15, 0.2]))
-    cases.append(Case(f"N={N}, pred and target (N, 1), tol={tol:g} (not the default)",
-                      (Call(((target + _errors(rng, N, tol))[:, None], target[:, None]), {"tol": tol}),)))
+    cases.append(
+        Case(
+            f"N={N}, pred and target (N, 1), tol={tol:g} (not the default)",
+            (Call(((target + _errors(rng, N, tol))[:, None], target[:, None]), {"tol": tol}),),
+        )
+    )
     return cases
 
 
@@ -349,16 +443,17 @@ def _adding_args(call: Call):
 def _bool_problems(name: str, got: np.ndarray, want: np.ndarray, describe) -> list[str]:
     """What differs between a (N,) bool result and the reference, naming one wrong entry."""
     if got.shape != want.shape:
-        return [f"{name} has shape {shape_str(got.shape)}, expected {shape_str(want.shape)} (one bool "
-                "per entry)"]
+        return [f"{name} has shape {shape_str(got.shape)}, expected {shape_str(want.shape)} (one bool per entry)"]
     problems = []
     if got.dtype != np.bool_:
         problems.append(f"{name} has dtype {got.dtype}, expected bool")
     bad = np.flatnonzero(got.astype(_F64) != want.astype(_F64))
     if bad.size:
         k = int(bad[0])
-        problems.append(f"{name} is wrong at {bad.size} of {want.size} entries; at [{k}] ({describe(k)}) "
-                        f"it is {got[k].item()!r}, expected {bool(want[k])}")
+        problems.append(
+            f"{name} is wrong at {bad.size} of {want.size} entries; at [{k}] ({describe(k)}) "
+            f"it is {got[k].item()!r}, expected {bool(want[k])}"
+        )
     return problems
 
 
@@ -377,46 +472,80 @@ def _adding_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     if not problems:
         return Verdict(True)
     if got.shape == (N, N):
-        return Verdict(False, problems, "the result is (N, N): pred (N, 1) minus target (N,) (or the other "
-                       "way round) broadcasts to every pair; flatten both to (N,) first, "
-                       "np.ravel(pred) or pred.reshape(-1)", "the shape of the result")
+        return Verdict(
+            False,
+            problems,
+            "the result is (N, N): pred (N, 1) minus target (N,) (or the other "
+            "way round) broadcasts to every pair; flatten both to (N,) first, "
+            "np.ravel(pred) or pred.reshape(-1)",
+            "the shape of the result",
+        )
     if got.shape == (N, 1):
-        return Verdict(False, problems, "the result is (N, 1): return one bool per sequence, (N,); "
-                       "flatten pred and target first, pred.reshape(-1)", "the shape of the result")
+        return Verdict(
+            False,
+            problems,
+            "the result is (N, 1): return one bool per sequence, (N,); flatten pred and target first, pred.reshape(-1)",
+            "the shape of the result",
+        )
     if got.shape == ():
-        return Verdict(False, problems, "the result is one number: return one bool per sequence, (N,) "
-                       "(the fraction of correct sequences is its mean, taken afterwards)",
-                       "the shape of the result")
+        return Verdict(
+            False,
+            problems,
+            "the result is one number: return one bool per sequence, (N,) "
+            "(the fraction of correct sequences is its mean, taken afterwards)",
+            "the shape of the result",
+        )
     if got.shape != (N,):
         return Verdict(False, problems, f"return one bool per sequence, shape ({N},)", "the shape of the result")
     values = got.astype(_F64)
     if got.dtype != np.bool_ and np.array_equal(values, want.astype(_F64)):
-        return Verdict(False, problems, f"the values are right but of dtype {got.dtype}: return the "
-                       "comparison itself, a bool array (np.abs(...) < tol is one)", "the dtype")
+        return Verdict(
+            False,
+            problems,
+            f"the values are right but of dtype {got.dtype}: return the "
+            "comparison itself, a bool array (np.abs(...) < tol is one)",
+            "the dtype",
+        )
     with np.errstate(all="ignore"):
         variants = (
-            ("an error of exactly tol counts as correct: the criterion is strict, |pred - target| < tol, "
-             "not <=", np.abs(err) <= tol),
-            ("the absolute value is missing: (pred - target) < tol holds for every prediction far below "
-             "its target; compare np.abs(pred - target) < tol", err < tol),
-            ("the absolute value is missing: (target - pred) < tol holds for every prediction far above "
-             "its target; compare np.abs(pred - target) < tol", -err < tol),
-            ("tol is ignored: compare with the tol argument (0.04 is only its default)",
-             np.abs(err) < _DEFAULT_TOL),
-            ("the squared error is compared with tol: the criterion is on the absolute error, "
-             "np.abs(pred - target) < tol", err ** 2 < tol),
-            ("the error is divided by the target: the criterion is on the absolute error, "
-             "np.abs(pred - target) < tol", np.abs(err) / np.abs(target) < tol),
-            ("the result is inverted: True marks a correct sequence, |pred - target| < tol",
-             np.abs(err) >= tol),
-            ("the result is inverted: True marks a correct sequence, |pred - target| < tol",
-             np.abs(err) > tol),
+            (
+                "an error of exactly tol counts as correct: the criterion is strict, |pred - target| < tol, not <=",
+                np.abs(err) <= tol,
+            ),
+            (
+                "the absolute value is missing: (pred - target) < tol holds for every prediction far below "
+                "its target; compare np.abs(pred - target) < tol",
+                err < tol,
+            ),
+            (
+                "the absolute value is missing: (target - pred) < tol holds for every prediction far above "
+                "its target; compare np.abs(pred - target) < tol",
+                -err < tol,
+            ),
+            ("tol is ignored: compare with the tol argument (0.04 is only its default)", np.abs(err) < _DEFAULT_TOL),
+            (
+                "the squared error is compared with tol: the criterion is on the absolute error, "
+                "np.abs(pred - target) < tol",
+                err**2 < tol,
+            ),
+            (
+                "the error is divided by the target: the criterion is on the absolute error, "
+                "np.abs(pred - target) < tol",
+                np.abs(err) / np.abs(target) < tol,
+            ),
+            ("the result is inverted: True marks a correct sequence, |pred - target| < tol", np.abs(err) >= tol),
+            ("the result is inverted: True marks a correct sequence, |pred - target| < tol", np.abs(err) > tol),
         )
     for text, alt in variants:
         if np.array_equal(values != 0, alt) and not np.array_equal(alt, want):
             return Verdict(False, problems, text)
-    return Verdict(False, problems, None, "the comparison: a sequence is correct when "
-                   "np.abs(pred - target) < tol, with pred and target each flattened to (N,)")
+    return Verdict(
+        False,
+        problems,
+        None,
+        "the comparison: a sequence is correct when "
+        "np.abs(pred - target) < tol, with pred and target each flattened to (N,)",
+    )
 
 
 ADDING_CORRECT = FunctionSpec(
@@ -439,7 +568,7 @@ def _reber_allowed(rng, N) -> np.ndarray:
     while True:  # with enough steps of one allowed symbol and of two for _reber_outputs
         stream = reber_stream(int(rng.integers(6, 10)), rng=rng)
         start = int(rng.integers(0, max(1, len(stream.allowed) - N)))
-        allowed = stream.allowed[start:start + N].copy()
+        allowed = stream.allowed[start : start + N].copy()
         counts = allowed.sum(axis=1)
         if len(allowed) == N and (counts == 1).sum() >= 5 and (counts == 2).sum() >= 3:
             return allowed
@@ -486,15 +615,20 @@ def _reber_outputs(rng, allowed) -> np.ndarray:
 
 def _reber_cases(rng) -> list:
     cases = []
-    for label, as_bool in (("allowed of 0.0/1.0 floats, as reber_stream gives it", False),
-                           ("allowed of bools", True),
-                           ("allowed of 0.0/1.0 floats", False)):
+    for label, as_bool in (
+        ("allowed of 0.0/1.0 floats, as reber_stream gives it", False),
+        ("allowed of bools", True),
+        ("allowed of 0.0/1.0 floats", False),
+    ):
         N = int(rng.integers(18, 31))
         allowed = _reber_allowed(rng, N)
         outputs = _reber_outputs(rng, allowed)
-        cases.append(Case(f"N={N} steps of the continual embedded Reber stream, {label}; some steps "
-                          "with a symbol at exactly 0.5", (Call((outputs, allowed.astype(bool) if as_bool
-                                                                 else allowed)),)))
+        cases.append(
+            Case(
+                f"N={N} steps of the continual embedded Reber stream, {label}; some steps with a symbol at exactly 0.5",
+                (Call((outputs, allowed.astype(bool) if as_bool else allowed)),),
+            )
+        )
     return cases
 
 
@@ -515,48 +649,85 @@ def _reber_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     if not problems:
         return Verdict(True)
     if got.shape == out.shape:
-        return Verdict(False, problems, "the result is (N, 7), one bool per symbol: a step is correct when "
-                       "all 7 agree, np.all(..., axis=1)", "the shape of the result")
+        return Verdict(
+            False,
+            problems,
+            "the result is (N, 7), one bool per symbol: a step is correct when all 7 agree, np.all(..., axis=1)",
+            "the shape of the result",
+        )
     if got.shape == (out.shape[1],):
-        return Verdict(False, problems, "the result is (7,): reduce over the symbols of each step, "
-                       "axis=1, not over the steps (axis=0)", "the shape of the result")
+        return Verdict(
+            False,
+            problems,
+            "the result is (7,): reduce over the symbols of each step, axis=1, not over the steps (axis=0)",
+            "the shape of the result",
+        )
     if got.shape == ():
-        return Verdict(False, problems, "the result is one number: return one bool per step, (N,) (the "
-                       "fraction of correct steps is its mean, taken afterwards)", "the shape of the result")
+        return Verdict(
+            False,
+            problems,
+            "the result is one number: return one bool per step, (N,) (the "
+            "fraction of correct steps is its mean, taken afterwards)",
+            "the shape of the result",
+        )
     if got.shape != (N,):
         return Verdict(False, problems, f"return one bool per step, shape ({N},)", "the shape of the result")
     values = got.astype(_F64)
     if got.dtype != np.bool_ and np.array_equal(values, want.astype(_F64)):
-        return Verdict(False, problems, f"the values are right but of dtype {got.dtype}: return a bool "
-                       "array (np.all(...) gives one)", "the dtype")
+        return Verdict(
+            False,
+            problems,
+            f"the values are right but of dtype {got.dtype}: return a bool array (np.all(...) gives one)",
+            "the dtype",
+        )
     top = out.argmax(axis=1)
     one_hot = np.zeros_like(on)
     one_hot[np.arange(N), top] = True
     above = out > 0.5
     variants = (
-        ("the step is judged by the argmax: the criterion is the set of symbols above 0.5, which must "
-         "be exactly the allowed set (two symbols are often allowed, and a second symbol above 0.5 "
-         "that is not allowed is an error)", on[np.arange(N), top]),
-        ("the step is judged by the argmax: the criterion is the set of symbols above 0.5, which must "
-         "be exactly the allowed set (two symbols are often allowed)", np.all(one_hot == on, axis=1)),
-        ("an output of exactly 0.5 counts as predicted: the criterion is strict, outputs > 0.5, "
-         "not >=", np.all((out >= 0.5) == on, axis=1)),
-        ("only the allowed symbols are compared: a symbol above 0.5 that the grammar does not allow "
-         "makes the step wrong too (a false positive); compare all 7, "
-         "np.all((outputs > 0.5) == (allowed == 1), axis=1)", np.all(above | ~on, axis=1)),
-        ("only the symbols not allowed are compared: an allowed symbol at or below 0.5 makes the step "
-         "wrong too (a miss); compare all 7, np.all((outputs > 0.5) == (allowed == 1), axis=1)",
-         np.all(~above | on, axis=1)),
-        ("np.any instead of np.all: a step is correct when every one of the 7 symbols agrees",
-         np.any(above == on, axis=1)),
+        (
+            "the step is judged by the argmax: the criterion is the set of symbols above 0.5, which must "
+            "be exactly the allowed set (two symbols are often allowed, and a second symbol above 0.5 "
+            "that is not allowed is an error)",
+            on[np.arange(N), top],
+        ),
+        (
+            "the step is judged by the argmax: the criterion is the set of symbols above 0.5, which must "
+            "be exactly the allowed set (two symbols are often allowed)",
+            np.all(one_hot == on, axis=1),
+        ),
+        (
+            "an output of exactly 0.5 counts as predicted: the criterion is strict, outputs > 0.5, not >=",
+            np.all((out >= 0.5) == on, axis=1),
+        ),
+        (
+            "only the allowed symbols are compared: a symbol above 0.5 that the grammar does not allow "
+            "makes the step wrong too (a false positive); compare all 7, "
+            "np.all((outputs > 0.5) == (allowed == 1), axis=1)",
+            np.all(above | ~on, axis=1),
+        ),
+        (
+            "only the symbols not allowed are compared: an allowed symbol at or below 0.5 makes the step "
+            "wrong too (a miss); compare all 7, np.all((outputs > 0.5) == (allowed == 1), axis=1)",
+            np.all(~above | on, axis=1),
+        ),
+        (
+            "np.any instead of np.all: a step is correct when every one of the 7 symbols agrees",
+            np.any(above == on, axis=1),
+        ),
         ("the result is inverted: True marks a correct step", ~np.all(above == on, axis=1)),
     )
     for text, alt in variants:
         if np.array_equal(values != 0, alt) and not np.array_equal(alt, want):
             return Verdict(False, problems, text)
-    return Verdict(False, problems, None, "the comparison: step t is correct when the symbols with "
-                   "outputs[t] > 0.5 are exactly those with allowed[t] == 1, "
-                   "np.all((outputs > 0.5) == (allowed == 1), axis=1)")
+    return Verdict(
+        False,
+        problems,
+        None,
+        "the comparison: step t is correct when the symbols with "
+        "outputs[t] > 0.5 are exactly those with allowed[t] == 1, "
+        "np.all((outputs > 0.5) == (allowed == 1), axis=1)",
+    )
 
 
 REBER_CORRECT = FunctionSpec(
@@ -569,5 +740,6 @@ REBER_CORRECT = FunctionSpec(
     judge=_reber_judge,
 )
 
-EXERCISE = ExerciseSpec("11_classic_experiments", "Reproducing the classics",
-                        (VARIANT_CELL_FORWARD, ADDING_CORRECT, REBER_CORRECT))
+EXERCISE = ExerciseSpec(
+    "11_classic_experiments", "Reproducing the classics", (VARIANT_CELL_FORWARD, ADDING_CORRECT, REBER_CORRECT)
+)

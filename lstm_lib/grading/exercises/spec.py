@@ -24,14 +24,20 @@ NUMPY_FORBIDDEN = ("lstm_lib", "torch")
 
 # Errors whose message tells the mistake, whatever the function (text in the message, hint).
 COMMON_ERROR_HINTS = (
-    ("only length-1 arrays can be converted",
-     "math functions (math.exp, math.tanh, ...) take one number; NumPy's (np.exp, ...) work "
-     "elementwise on whole arrays"),
-    ("only 0-dimensional arrays can be converted",
-     "math functions (math.exp, math.tanh, ...) take one number; NumPy's (np.exp, ...) work "
-     "elementwise on whole arrays"),
-    ("The truth value of an array with more than one element is ambiguous",
-     "an if on an array: choose elementwise with np.where(condition, a, b) instead"),
+    (
+        "only length-1 arrays can be converted",
+        "math functions (math.exp, math.tanh, ...) take one number; NumPy's (np.exp, ...) work "
+        "elementwise on whole arrays",
+    ),
+    (
+        "only 0-dimensional arrays can be converted",
+        "math functions (math.exp, math.tanh, ...) take one number; NumPy's (np.exp, ...) work "
+        "elementwise on whole arrays",
+    ),
+    (
+        "The truth value of an array with more than one element is ambiguous",
+        "an if on an array: choose elementwise with np.where(condition, a, b) instead",
+    ),
 )
 
 
@@ -81,8 +87,7 @@ class ExerciseSpec:
         its ``limits`` is a floor, so an instructor's larger value stays."""
         if not self.limits:
             return limits
-        return dataclasses.replace(limits, **{k: max(getattr(limits, k), v)
-                                              for k, v in self.limits.items()})
+        return dataclasses.replace(limits, **{k: max(getattr(limits, k), v) for k, v in self.limits.items()})
 
 
 def reference(name: str):
@@ -90,8 +95,16 @@ def reference(name: str):
     ``lstm_lib.numpy``'s, else that of the data and training modules (``make_windows``,
     ``loss_and_grads``), else ``lstm_lib.numpy.optim``'s (``adam_step``), else that of
     the PyTorch modules (``numpy_to_state_dict``, ``train_and_predict``)."""
-    for module in ("lstm_lib.numpy", "lstm_lib.data", "lstm_lib.train", "lstm_lib.numpy.optim",
-                   "lstm_lib.torch.interop", "lstm_lib.torch.classify", "lstm_lib.baselines", "lstm_lib.classics"):
+    for module in (
+        "lstm_lib.numpy",
+        "lstm_lib.data",
+        "lstm_lib.train",
+        "lstm_lib.numpy.optim",
+        "lstm_lib.torch.interop",
+        "lstm_lib.torch.classify",
+        "lstm_lib.baselines",
+        "lstm_lib.classics",
+    ):
         found = getattr(importlib.import_module(module), name, None)
         if found is not None:
             return found
