@@ -23,8 +23,10 @@ def _as_ids(name: str, ids, vocab_size: int) -> np.ndarray:
     if ids.dtype.kind not in "iu":
         raise ValueError(f"{name} must hold integer symbol ids, got dtype {ids.dtype}")
     if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
-        raise ValueError(f"{name} must hold ids in 0..vocab_size-1 = 0..{vocab_size - 1}, got values in "
-                         f"{int(ids.min())}..{int(ids.max())}")
+        raise ValueError(
+            f"{name} must hold ids in 0..vocab_size-1 = 0..{vocab_size - 1}, got values in "
+            f"{int(ids.min())}..{int(ids.max())}"
+        )
     return ids.astype(np.int64)
 
 
@@ -41,8 +43,8 @@ def _windows(ids: np.ndarray, n: int, vocab_size: int) -> tuple[np.ndarray, np.n
     count = len(ids) - (n - 1)
     context = np.zeros(max(count, 0), dtype=np.int64)
     for k in range(n - 1):  # ids[t - n + 1], ..., ids[t - 1], most significant first
-        context = context * vocab_size + ids[k:k + count]
-    return context, context * vocab_size + ids[n - 1:]
+        context = context * vocab_size + ids[k : k + count]
+    return context, context * vocab_size + ids[n - 1 :]
 
 
 def _lookup(codes: np.ndarray, table: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -83,13 +85,14 @@ def ngram_bits_per_char(train_ids, test_ids, n, vocab_size, alpha=1.0):
         raise ValueError(f"vocab_size ** n = {vocab_size}**{n} is too many n-grams to count")
     alpha = float(alpha)
     if not alpha > 0:
-        raise ValueError(f"alpha must be > 0 (a symbol never seen after a context would get "
-                         f"probability 0, and -log2 0 is infinite), got {alpha}")
+        raise ValueError(
+            f"alpha must be > 0 (a symbol never seen after a context would get "
+            f"probability 0, and -log2 0 is infinite), got {alpha}"
+        )
     train_ids = _as_ids("train_ids", train_ids, vocab_size)
     test_ids = _as_ids("test_ids", test_ids, vocab_size)
     if len(test_ids) < n:
-        raise ValueError(f"test_ids must hold at least n = {n} symbols (one scored position), "
-                         f"got {len(test_ids)}")
+        raise ValueError(f"test_ids must hold at least n = {n} symbols (one scored position), got {len(test_ids)}")
 
     # Count every context and every n-gram of the training text.
     train_context, train_ngram = _windows(train_ids, n, vocab_size)
@@ -158,7 +161,7 @@ def seasonal_naive_forecast(history, season, horizon):
     horizon = _positive_int("horizon", horizon)
     if len(history) < season:
         raise ValueError(f"history must hold at least one season ({season} values), got {len(history)}")
-    last_season = history[len(history) - season:]
+    last_season = history[len(history) - season :]
     return last_season[np.arange(horizon) % season].copy()
 
 

@@ -15,11 +15,12 @@ from lstm_lib.baselines import ngram_bits_per_char, rmse, seasonal_naive_forecas
 def _bits_by_counting(train, test, n, V, alpha):
     """The order-n model with add-alpha smoothing, counted with dictionaries."""
     train, test = [int(c) for c in train], [int(c) for c in test]
-    joint = Counter(tuple(train[t - n + 1:t + 1]) for t in range(n - 1, len(train)))
-    context = Counter(tuple(train[t - n + 1:t]) for t in range(n - 1, len(train)))
-    bits = [-np.log2((joint[tuple(test[t - n + 1:t + 1])] + alpha)
-                     / (context[tuple(test[t - n + 1:t])] + alpha * V))
-            for t in range(n - 1, len(test))]
+    joint = Counter(tuple(train[t - n + 1 : t + 1]) for t in range(n - 1, len(train)))
+    context = Counter(tuple(train[t - n + 1 : t]) for t in range(n - 1, len(train)))
+    bits = [
+        -np.log2((joint[tuple(test[t - n + 1 : t + 1])] + alpha) / (context[tuple(test[t - n + 1 : t])] + alpha * V))
+        for t in range(n - 1, len(test))
+    ]
     return float(np.mean(bits))
 
 
@@ -75,16 +76,19 @@ def test_ngram_large_vocabulary_and_order_do_not_overflow():
     assert np.isfinite(got) and got < np.log2(V)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(n=0), "n must be a positive integer"),
-    (dict(n=2.0), "n must be a positive integer"),
-    (dict(alpha=0.0), "alpha must be > 0"),
-    (dict(vocab_size=3), "ids in 0..vocab_size-1 = 0..2"),
-    (dict(train_ids=np.array([0.0, 1.0])), "integer symbol ids"),
-    (dict(test_ids=np.array([[0, 1]])), "1-d array"),
-    (dict(test_ids=np.array([1]), n=2), "at least n = 2 symbols"),
-    (dict(vocab_size=10**7, n=3), "too many n-grams"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n=0), "n must be a positive integer"),
+        (dict(n=2.0), "n must be a positive integer"),
+        (dict(alpha=0.0), "alpha must be > 0"),
+        (dict(vocab_size=3), "ids in 0..vocab_size-1 = 0..2"),
+        (dict(train_ids=np.array([0.0, 1.0])), "integer symbol ids"),
+        (dict(test_ids=np.array([[0, 1]])), "1-d array"),
+        (dict(test_ids=np.array([1]), n=2), "at least n = 2 symbols"),
+        (dict(vocab_size=10**7, n=3), "too many n-grams"),
+    ],
+)
 def test_ngram_errors_name_the_argument(kwargs, message):
     args = dict(train_ids=np.array([0, 1, 2, 3]), test_ids=np.array([3, 2, 1]), n=2, vocab_size=4)
     args.update(kwargs)
@@ -160,12 +164,15 @@ def test_seasonal_naive_returns_a_new_array():
     assert history.min() == 0
 
 
-@pytest.mark.parametrize("args, message", [
-    ((np.arange(5.0), 12, 3), "at least one season"),
-    ((np.arange(24.0).reshape(2, 12), 12, 3), r"shape \(T,\)"),
-    ((np.arange(24.0), 0, 3), "season must be a positive integer"),
-    ((np.arange(24.0), 12, 0), "horizon must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((np.arange(5.0), 12, 3), "at least one season"),
+        ((np.arange(24.0).reshape(2, 12), 12, 3), r"shape \(T,\)"),
+        ((np.arange(24.0), 0, 3), "season must be a positive integer"),
+        ((np.arange(24.0), 12, 0), "horizon must be a positive integer"),
+    ],
+)
 def test_seasonal_naive_errors_name_the_argument(args, message):
     with pytest.raises(ValueError, match=message):
         seasonal_naive_forecast(*args)
