@@ -331,6 +331,14 @@ _OVERFLOW = (
 )
 
 
+# The one variant whose nan are its own: rows far below the whole array's maximum.
+_GLOBAL_MAX = (
+    "the maximum is subtracted for the whole array (z.max()), not per row: a row far below it has "
+    "every exp round to 0, and 0 / 0 is nan; subtract each row's own maximum, "
+    "z.max(axis=-1, keepdims=True)"
+)
+
+
 def _softmax64(z, axis=-1):
     z = np.asarray(z, dtype=_F64)
     with np.errstate(all="ignore"):
@@ -432,9 +440,7 @@ def _softmax_variants(z, temp) -> list:
             e = np.exp(s)
             out.append(
                 (
-                    "the maximum is subtracted for the whole array (z.max()), not per row: a "
-                    "row far below it has every exp round to 0, and 0 / 0 is nan; subtract each "
-                    "row's own maximum, z.max(axis=-1, keepdims=True)",
+                    _GLOBAL_MAX,
                     e / e.sum(axis=-1, keepdims=True),
                 )
             )
@@ -483,7 +489,7 @@ def _softmax_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
         for text, alt in _softmax_variants(z, temp):
             # A variant that breaks down (nan) explains a result only where it is the global
             # maximum's: those nan are the mistake's own.
-            if (np.isfinite(alt).all() or "whole array (z.max())" in text) and close(got.astype(_F64), alt, dtype):
+            if (np.isfinite(alt).all() or text == _GLOBAL_MAX) and close(got.astype(_F64), alt, dtype):
                 return Verdict(False, problems, text)
     if overflows or not np.isfinite(got.astype(_F64)).all():
         return Verdict(False, problems, _OVERFLOW)
