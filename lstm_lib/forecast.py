@@ -75,8 +75,8 @@ def sarima_forecast(history, horizon, order=(0, 1, 1), seasonal_order=(0, 1, 1, 
 
     history = _check_history(history, 2 * seasonal_order[3] + 2)
     with warnings.catch_warnings():
-        # statsmodels warns about its starting values and about its own convergence
-        # heuristics; the fit on this series converges (res.mle_retvals says so).
+        # On short or irregular series statsmodels warns about its starting values and its
+        # optimiser; on the airline series the fit converges without a warning.
         warnings.simplefilter("ignore")
         fitted = SARIMAX(np.log(history), order=order, seasonal_order=seasonal_order).fit(disp=False)
     return np.exp(np.asarray(fitted.forecast(horizon), dtype=np.float64))
