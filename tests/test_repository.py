@@ -16,7 +16,13 @@ spec = importlib.util.spec_from_file_location("repository", ROOT / "scripts" / "
 repository = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(repository)
 
-PLACEHOLDERS = {"https://github.com/OWNER/NAME", "https://github.com/you/your-course"}
+# Example addresses: the docs' placeholders and this file's own test addresses.
+PLACEHOLDERS = {
+    "https://github.com/OWNER/NAME",
+    "https://github.com/you/your-course",
+    "https://github.com/someone/their-lstm",
+    "https://github.com/old/fork",
+}
 
 
 def test_every_notebook_installs_the_course_from_the_configured_address():
