@@ -8,15 +8,17 @@ models here work on logs.
 
 - :func:`sarima_forecast`: the "airline model" SARIMA(0,1,1)(0,1,1)\ :sub:`12`
   on the logs, fitted by statsmodels (it is called the airline model since
-  Box and Jenkins fitted it to this series): one difference at lag 1 and one at lag 12, and a moving-average
-  term at each.
-- :func:`lstm_forecast`: a one-layer LSTM that reads the last ``window``
+  Box and Jenkins fitted it to this series): one difference at lag 1 and one
+  at lag 12, and a moving-average term at each.
+- :func:`lstm_lib.torch.forecast.lstm_forecast` (in PyTorch, so in
+  :mod:`lstm_lib.torch`): a one-layer LSTM that reads the last ``window``
   months and outputs all ``horizon`` months ahead at once (a direct
   multi-output forecast, with no forecast fed back as an input). With
   ``relative=True`` each window, and the months it is trained to predict, are
   taken relative to the window's last value, so the network learns changes
   from "now" and not levels; with ``relative=False`` it learns the levels
-  themselves, and cannot forecast levels above those it was trained on.
+  themselves, and struggles to forecast levels above those it was trained on.
+
 The seasonal naive forecast, which repeats the last season, and the RMSE are
 in :mod:`lstm_lib.baselines`.
 """
@@ -28,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Series", "load_airline", "sarima_forecast", "lstm_forecast"]
+__all__ = ["Series", "load_airline", "sarima_forecast"]
 
 
 class Series(NamedTuple):
@@ -80,59 +82,3 @@ def sarima_forecast(history, horizon, order=(0, 1, 1), seasonal_order=(0, 1, 1, 
         warnings.simplefilter("ignore")
         fitted = SARIMAX(np.log(history), order=order, seasonal_order=seasonal_order).fit(disp=False)
     return np.exp(np.asarray(fitted.forecast(horizon), dtype=np.float64))
-
-
-def lstm_forecast(history, horizon, *, window=24, relative=True, hidden_size=32, epochs=300, lr=1e-2, seed=0):
-    """Train a small LSTM on ``history`` and forecast the ``horizon`` values after it.
-
-    The logs of the history are standardised with their own mean and
-    standard deviation. Training pairs are every window of ``window``
-    consecutive values with the ``horizon`` values after it (N - window -
-    horizon + 1 pairs); the LSTM (one layer, ``hidden_size`` units) reads the
-    window, and a linear layer maps its last hidden state to the ``horizon``
-    values. With ``relative`` both are taken minus the window's last value.
-    Full-batch Adam on the mean squared error, for ``epochs`` steps, on the
-    CPU; the forecast reads the last ``window`` values of the history.
-
-    Args:
-        history: (N,) positive values, in time order.
-        horizon: how many steps to forecast.
-        seed: seeds the initial weights (the training is full-batch: nothing else is random).
-
-    Returns:
-        (horizon,) float64, on the scale of ``history``.
-    """
-    import torch
-    from torch import nn
-
-    history = _check_history(history, window + horizon + 1)
-    logs = np.log(history)
-    mean, std = logs.mean(), logs.std()
-    z = (logs - mean) / std
-    n = len(z) - window - horizon + 1
-    starts = np.arange(n)[:, None]
-    inputs = z[starts + np.arange(window)]  # (n, window)
-    targets = z[starts + window + np.arange(horizon)]  # (n, horizon)
-    query = z[-window:].copy()
-    if relative:
-        base = inputs[:, -1:]
-        inputs, targets, query = inputs - base, targets - base, query - z[-1]
-
-    torch.manual_seed(seed)
-    lstm = nn.LSTM(1, hidden_size, batch_first=True)
-    head = nn.Linear(hidden_size, horizon)
-    optimizer = torch.optim.Adam([*lstm.parameters(), *head.parameters()], lr=lr)
-    x = torch.tensor(inputs, dtype=torch.float32)[..., None]  # (n, window, 1)
-    y = torch.tensor(targets, dtype=torch.float32)
-    for _ in range(epochs):
-        hs, _ = lstm(x)
-        loss = torch.mean((head(hs[:, -1]) - y) ** 2)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    with torch.no_grad():
-        hs, _ = lstm(torch.tensor(query, dtype=torch.float32)[None, :, None])
-        out = head(hs[:, -1])[0].double().numpy()
-    if relative:
-        out = out + z[-1]
-    return np.exp(out * std + mean)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from lstm_lib.baselines import rmse, seasonal_naive_forecast
-from lstm_lib.forecast import load_airline, lstm_forecast, sarima_forecast
+from lstm_lib.forecast import load_airline, sarima_forecast
+from lstm_lib.torch.forecast import lstm_forecast
 
 
 def test_airline_series_is_144_months_from_1949():
