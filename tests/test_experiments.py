@@ -144,3 +144,11 @@ def test_budget_arguments_are_checked():
         ex.run_adding("lstm", steps=0)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         ex.run_temporal_order("lstm", batch_size=2.5)
+
+
+def test_chrono_init_reaches_a_variant_lstm_the_same_way():
+    torch.manual_seed(0)
+    model = ex.SequenceModel("coupled_input_forget", 7, 8, 7, chrono=50)
+    b = model.rnn.bias_ih.detach() + model.rnn.bias_hh.detach()
+    torch.testing.assert_close(b[:8], -b[8:16])
+    assert float(b[8:16].min()) >= 0.0 and float(b[8:16].max()) <= np.log(49) + 1e-6
