@@ -7,19 +7,16 @@ classifier_loss.py) runs through check and grade in tests/test_feedback.py.
 
 from __future__ import annotations
 
-import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from exercise_support import assert_full_marks, assert_zero, grade_solution_and_exercise, judge, spec
 from mistakes import IMPORTS, corpus, define
 
 from lstm_lib.grading import check
-from lstm_lib.grading.checking import call_once
-from lstm_lib.grading.exercises import EXERCISES, find_function, hidden_cases, public_cases, run_judge
+from lstm_lib.grading.exercises import EXERCISES, find_function, hidden_cases, public_cases
 from lstm_lib.grading.exercises.ex08_stacked_and_bidirectional import _MASKED_VARIANTS, _bi_variants, _masked64
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,19 +26,14 @@ FUNCTIONS = ("masked_lstm_forward", "bilstm_forward", "classifier_loss")
 
 
 def _spec(name):
-    return next(f for f in EX.functions if f.name == name)
+    return spec(EX, name)
 
 
 def _judge_library(name, cases):
     """The verdicts of the library's own function on ``cases``."""
     import lstm_lib.numpy as ref
 
-    fspec = _spec(name)
-    fn = getattr(ref, name)
-    return [
-        (case.label, run_judge(fspec, case, [call_once(fn, c, fspec.outputs, fspec.returns) for c in case.calls]))
-        for case in cases
-    ]
+    return judge(EX, name, getattr(ref, name), cases)
 
 
 def test_the_registry_finds_the_exercise_and_its_three_functions():
@@ -176,32 +168,15 @@ def test_the_exercise_text_states_what_is_graded(folder):
     assert f"../../exercises/{KEY}.ipynb" in page and "the cache is not graded" in page
 
 
-def _grade(tmp_path, notebook):
-    out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "lstm_lib.grading.cli", "grade", str(notebook), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    with open(out / "grades.csv", newline="") as f:
-        (row,) = list(csv.DictReader(f))
-    feedback = "\n".join(p.read_text() for p in out.rglob("*.md"))
-    return row, feedback
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The solutions notebook and the exercise, in one grading run."""
+    return grade_solution_and_exercise(tmp_path_factory.mktemp(KEY) / "out", KEY)
 
 
-def test_the_solutions_notebook_grades_full_marks_in_the_sandbox(tmp_path):
-    row, feedback = _grade(tmp_path, ROOT / "solutions" / f"{KEY}.ipynb")
-    assert row["exercise"] == KEY and row["status"] == "graded", row
-    assert float(row["total"]) == float(row["max_score"]) == EX.max_score, feedback
-    for name in FUNCTIONS:
-        assert float(row[name]) == _spec(name).points, feedback
+def test_the_solutions_notebook_grades_full_marks_in_the_sandbox(graded):
+    assert_full_marks(graded, EX, FUNCTIONS)
 
 
-def test_the_exercise_notebook_grades_zero(tmp_path):
-    row, feedback = _grade(tmp_path, ROOT / "exercises" / f"{KEY}.ipynb")
-    assert row["status"] == "graded" and float(row["total"]) == 0, row
-    for name in FUNCTIONS:
-        assert f"{name} is not implemented yet" in feedback
+def test_the_exercise_notebook_grades_zero(graded):
+    assert_zero(graded, FUNCTIONS)

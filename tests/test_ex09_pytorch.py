@@ -3,10 +3,7 @@ exercise's registry entry, cases and judges, its text, its mistakes through chec
 notebooks through the sandboxed grader (one grading run, shared: it trains once).
 """
 
-import csv
 import importlib
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -16,6 +13,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="lstm_lib.torch needs PyTorch (pip install '.[torch]')")
 
+from exercise_support import assert_full_marks, assert_zero, grade_solution_and_exercise, row_of, spec  # noqa: E402
 from mistakes import IMPORTS, corpus, define, diagnoses, right_diagnosis  # noqa: E402
 
 from lstm_lib.data import load_japanese_vowels  # noqa: E402
@@ -107,7 +105,7 @@ def test_train_and_predict_reaches_96_percent_on_the_vowels_and_is_deterministic
 
 
 def _spec(name):
-    return next(f for f in EX.functions if f.name == name)
+    return spec(EX, name)
 
 
 def test_the_registry_finds_the_exercise_its_functions_packages_and_limits():
@@ -253,54 +251,18 @@ def graded(tmp_path_factory):
     hostile.cells = [nbformat.v4.new_code_cell(checkout), nbformat.v4.new_code_cell(textwrap.dedent(ATTACK))]
     hostile.metadata["lstm_course"] = {"exercise": KEY}
     nbformat.write(hostile, str(tmp / "hostile.ipynb"))
-    out = tmp / "out"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lstm_lib.grading.cli",
-            "grade",
-            str(ROOT / "solutions" / f"{KEY}.ipynb"),
-            str(ROOT / "exercises" / f"{KEY}.ipynb"),
-            str(tmp / "hostile.ipynb"),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    with open(out / "grades.csv", newline="") as f:
-        rows = {Path(r["file"]).parent.name + "/" + Path(r["file"]).name: r for r in csv.DictReader(f)}
-    feedback = {p.parent.name: p.read_text() for p in out.rglob("feedback.md")}
-    return rows, feedback
-
-
-def _row(graded, folder):
-    rows, feedback = graded
-    (name,) = [k for k in rows if k.startswith(folder + "/") or k.endswith(folder + ".ipynb")]
-    fb = next(v for k, v in feedback.items() if folder in k)
-    return rows[name], fb
+    return grade_solution_and_exercise(tmp / "out", KEY, tmp / "hostile.ipynb")
 
 
 def test_the_solutions_notebook_grades_full_marks_in_the_sandbox(graded):
-    row, feedback = _row(graded, "solutions")
-    assert row["exercise"] == KEY and row["status"] == "graded", row
-    assert float(row["total"]) == float(row["max_score"]) == EX.max_score, feedback
-    for name in FUNCTIONS:
-        assert float(row[name]) == _spec(name).points, feedback
+    assert_full_marks(graded, EX, FUNCTIONS)
 
 
 def test_the_exercise_notebook_grades_zero(graded):
-    row, feedback = _row(graded, "exercises")
-    assert row["status"] == "graded" and float(row["total"]) == 0, row
-    for name in FUNCTIONS:
-        assert f"{name} is not implemented yet" in feedback
+    assert_zero(graded, FUNCTIONS)
 
 
 def test_a_notebook_that_reaches_for_the_course_code_gets_nothing(graded):
-    row, feedback = _row(graded, "hostile")
+    row, feedback = row_of(graded, "hostile")
     assert float(row["total"]) == 0, feedback
     assert "lstm_lib" in feedback and ("not allowed" in feedback or "No such file" in feedback), feedback

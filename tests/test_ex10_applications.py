@@ -7,21 +7,18 @@ seasonal_naive_forecast.py) runs through check and grade in tests/test_feedback.
 
 from __future__ import annotations
 
-import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from exercise_support import assert_full_marks, assert_zero, grade_solution_and_exercise, judge, spec
 from mistakes import IMPORTS, corpus, define
 
 from lstm_lib import baselines
 from lstm_lib.grading import check
 from lstm_lib.grading.cases import Outcome
-from lstm_lib.grading.checking import call_once
-from lstm_lib.grading.exercises import EXERCISES, find_function, hidden_cases, public_cases, run_judge
+from lstm_lib.grading.exercises import EXERCISES, find_function, hidden_cases, public_cases
 from lstm_lib.grading.exercises.ex10_applications import (
     _ngram64,
     _ngram_variants,
@@ -36,15 +33,11 @@ FUNCTIONS = ("ngram_bits_per_char", "softmax_with_temperature", "seasonal_naive_
 
 
 def _spec(name):
-    return next(f for f in EX.functions if f.name == name)
+    return spec(EX, name)
 
 
 def _judge(name, fn, cases):
-    fspec = _spec(name)
-    return [
-        (case.label, run_judge(fspec, case, [call_once(fn, c, fspec.outputs, fspec.returns) for c in case.calls]))
-        for case in cases
-    ]
+    return judge(EX, name, fn, cases)
 
 
 def test_the_registry_finds_the_exercise_and_its_three_functions():
@@ -192,46 +185,13 @@ def test_the_exercise_text_states_what_is_graded(folder):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """grades.csv rows and feedback of the solutions and the exercise, in one grading run."""
-    out = tmp_path_factory.mktemp("ex10") / "out"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lstm_lib.grading.cli",
-            "grade",
-            str(ROOT / "solutions" / f"{KEY}.ipynb"),
-            str(ROOT / "exercises" / f"{KEY}.ipynb"),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    with open(out / "grades.csv", newline="") as f:
-        rows = {Path(r["file"]).parent.name: r for r in csv.DictReader(f)}
-    feedback = {p.parent.name: p.read_text() for p in out.rglob("feedback.md")}
-    return rows, feedback
-
-
-def _row(graded, folder):
-    rows, feedback = graded
-    return rows[folder], next(v for k, v in feedback.items() if folder in k)
+    """The solutions notebook and the exercise, in one grading run."""
+    return grade_solution_and_exercise(tmp_path_factory.mktemp(KEY) / "out", KEY)
 
 
 def test_the_solutions_notebook_grades_full_marks_in_the_sandbox(graded):
-    row, feedback = _row(graded, "solutions")
-    assert row["exercise"] == KEY and row["status"] == "graded", row
-    assert float(row["total"]) == float(row["max_score"]) == EX.max_score, feedback
-    for name in FUNCTIONS:
-        assert float(row[name]) == _spec(name).points, feedback
+    assert_full_marks(graded, EX, FUNCTIONS)
 
 
 def test_the_exercise_notebook_grades_zero(graded):
-    row, feedback = _row(graded, "exercises")
-    assert row["status"] == "graded" and float(row["total"]) == 0, row
-    for name in FUNCTIONS:
-        assert f"{name} is not implemented yet" in feedback
+    assert_zero(graded, FUNCTIONS)

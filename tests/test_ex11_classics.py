@@ -7,19 +7,16 @@ reber_correct.py) runs through check and grade in tests/test_feedback.py.
 
 from __future__ import annotations
 
-import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from exercise_support import assert_full_marks, assert_zero, grade_solution_and_exercise, judge, spec
 from mistakes import IMPORTS, corpus, define
 
 from lstm_lib.grading import check
-from lstm_lib.grading.checking import call_once
-from lstm_lib.grading.exercises import EXERCISES, find_function, hidden_cases, public_cases, run_judge
+from lstm_lib.grading.exercises import EXERCISES, find_function, hidden_cases, public_cases
 from lstm_lib.grading.exercises.ex11_classic_experiments import _step64, _variant_mistakes
 from lstm_lib.numpy import VARIANTS
 
@@ -30,15 +27,11 @@ FUNCTIONS = ("variant_cell_forward", "adding_correct", "reber_correct")
 
 
 def _spec(name):
-    return next(f for f in EX.functions if f.name == name)
+    return spec(EX, name)
 
 
 def _judge(name, fn, cases):
-    fspec = _spec(name)
-    return [
-        (case.label, run_judge(fspec, case, [call_once(fn, c, fspec.outputs, fspec.returns) for c in case.calls]))
-        for case in cases
-    ]
+    return judge(EX, name, fn, cases)
 
 
 def _library(name):
@@ -173,32 +166,15 @@ def test_the_exercise_text_states_what_is_graded(folder):
     assert f"../../exercises/{KEY}.ipynb" in page and "What is graded" in page
 
 
-def _grade(tmp_path, notebook):
-    out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "lstm_lib.grading.cli", "grade", str(notebook), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    with open(out / "grades.csv", newline="") as f:
-        (row,) = list(csv.DictReader(f))
-    feedback = "\n".join(p.read_text() for p in out.rglob("*.md"))
-    return row, feedback
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The solutions notebook and the exercise, in one grading run."""
+    return grade_solution_and_exercise(tmp_path_factory.mktemp(KEY) / "out", KEY)
 
 
-def test_the_solutions_notebook_grades_full_marks_in_the_sandbox(tmp_path):
-    row, feedback = _grade(tmp_path, ROOT / "solutions" / f"{KEY}.ipynb")
-    assert row["exercise"] == KEY and row["status"] == "graded", row
-    assert float(row["total"]) == float(row["max_score"]) == EX.max_score, feedback
-    for name in FUNCTIONS:
-        assert float(row[name]) == _spec(name).points, feedback
+def test_the_solutions_notebook_grades_full_marks_in_the_sandbox(graded):
+    assert_full_marks(graded, EX, FUNCTIONS)
 
 
-def test_the_exercise_notebook_grades_zero(tmp_path):
-    row, feedback = _grade(tmp_path, ROOT / "exercises" / f"{KEY}.ipynb")
-    assert row["status"] == "graded" and float(row["total"]) == 0, row
-    for name in FUNCTIONS:
-        assert f"{name} is not implemented yet" in feedback
+def test_the_exercise_notebook_grades_zero(graded):
+    assert_zero(graded, FUNCTIONS)
