@@ -148,3 +148,38 @@ def _elementwise_where(fname, x, got, want) -> str:
         f"the formula itself, for x < 0 and x > 0 alike: at x = {x[k]:.4g} {fname} gives "
         f"{float(got[k]):.4g}, expected {float(want[k]):.4g}"
     )
+
+
+# ---------------------------------------------------------------- one LSTM step (exercises 3 and 11)
+
+# Errors of a step's code whose message tells the mistake: the two matrix products, the
+# split into four gates, and the parameter dict's keys.
+STEP_MATMUL_HINT = (
+    "mismatch in its core dimension",
+    "a matrix product has mismatched shapes: x (B, D) @ weight_ih.T (D, 4H) and h_prev (B, H) "
+    "@ weight_hh.T (H, 4H); the weights are stored (4H, D) and (4H, H), so each needs its .T",
+)
+STEP_SPLIT_HINT = (
+    "array split does not result in an equal division",
+    "split the (B, 4H) pre-activation into the four gates along axis 1: np.split(a, 4, axis=1)",
+)
+STEP_KEY_HINT = ("KeyError", "params has PyTorch's keys: weight_ih, weight_hh, bias_ih, bias_hh")
+
+
+def step_shape_verdict(problems, h, c, h_ref, c_ref) -> Verdict:
+    """The failing verdict of a step whose h or c has the wrong shape, with its likely reason."""
+    B, H = h_ref.shape
+    if h.shape == (H, B) or c.shape == (H, B):
+        hint = "h and c have shape (H, B); they should be (B, H): x is (B, D), one row per example"
+    elif h.shape == (H,) or c.shape == (H,):
+        hint = (
+            "h and c lost the batch axis (np.squeeze, or [0]): with B = 1 they are still (1, H); keep every array 2-d"
+        )
+    elif h.shape == (B, 4 * H) or c.shape == (B, 4 * H):
+        hint = (
+            "the (B, 4H) pre-activation holds the four gates side by side: split it into four "
+            "(B, H) blocks, np.split(a, 4, axis=1)"
+        )
+    else:
+        hint = f"h and c are (B, H) = {shape_str((B, H))}"
+    return Verdict(False, problems, hint, "the shape of h" if h.shape != h_ref.shape else "the shape of c")

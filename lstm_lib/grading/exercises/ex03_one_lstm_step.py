@@ -18,7 +18,7 @@ import numpy as np
 from ...numpy._checks import PARAM_KEYS
 from ..cases import Call, Case, DType, Outcome, Rng, Verdict
 from ..judging import close, compare_array, shape_str, tolerances
-from .common import sigmoid64
+from .common import STEP_KEY_HINT, STEP_MATMUL_HINT, STEP_SPLIT_HINT, sigmoid64, step_shape_verdict
 from .spec import ExerciseSpec, FunctionSpec, draw_seed, reference
 
 _GATES = ("i", "f", "g", "o")
@@ -500,7 +500,6 @@ def _cell_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
     if not problems:
         return Verdict(True)
     dtype = h_ref.dtype
-    B, H = h_ref.shape
     if h.shape == h_ref.shape and c.shape == c_ref.shape:
         if close(h, h_ref) and close(c, c_ref):
             return Verdict(
@@ -516,16 +515,7 @@ def _cell_judge(case: Case, outcomes: list[Outcome]) -> Verdict:
             if close(h, hv, dtype) and close(c, cv, dtype):
                 return Verdict(False, problems, text)
         return Verdict(False, problems, None, _cell_where(case, outcomes, h, c, h_ref, c_ref))
-    if h.shape == (H, B) or c.shape == (H, B):
-        hint = "h and c have shape (H, B); they should be (B, H): x is (B, D), one row per example"
-    elif h.shape == (B, 4 * H) or c.shape == (B, 4 * H):
-        hint = (
-            "the (B, 4H) pre-activation holds the four gates side by side: split it into "
-            "four (B, H) blocks, np.split(a, 4, axis=1)"
-        )
-    else:
-        hint = f"h and c are (B, H) = {shape_str((B, H))}"
-    return Verdict(False, problems, hint, "the shape of h" if h.shape != h_ref.shape else "the shape of c")
+    return step_shape_verdict(problems, h, c, h_ref, c_ref)
 
 
 LSTM_CELL_FORWARD = FunctionSpec(
@@ -538,22 +528,14 @@ LSTM_CELL_FORWARD = FunctionSpec(
     judge=_cell_judge,
     calls=("sigmoid", "tanh"),
     error_hints=(
-        (
-            "mismatch in its core dimension",
-            "a matrix product has mismatched shapes: x (B, D) @ weight_ih.T (D, 4H) and h_prev "
-            "(B, H) @ weight_hh.T (H, 4H); the weights are stored (4H, D) and (4H, H), so each "
-            "needs its .T",
-        ),
-        (
-            "array split does not result in an equal division",
-            "split the (B, 4H) pre-activation into the four gates along axis 1: np.split(a, 4, axis=1)",
-        ),
+        STEP_MATMUL_HINT,
+        STEP_SPLIT_HINT,
         (
             "could not be broadcast together",
             "two arrays of different shapes meet: the gates, c_prev and c are all (B, H), and "
             "the (B, 4H) pre-activation is split along axis 1 into four of them",
         ),
-        ("KeyError", "params has PyTorch's keys: weight_ih, weight_hh, bias_ih, bias_hh"),
+        STEP_KEY_HINT,
     ),
 )
 
