@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lstm_lib.numpy import SGD, Adam, mse_loss
 from lstm_lib.train import evaluate, init_model, model_backward, model_forward, train
@@ -94,6 +95,15 @@ def test_adam_step_is_one_update_of_adam():
         opt.step({"w": g})
         p, m, v = adam_step(p, g, m, v, t, lr=0.01)
     assert np.allclose(p, params["w"], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("t", [0, -1, 0.5, float("nan"), None, True])
+def test_adam_step_refuses_a_step_count_below_one(t):
+    from lstm_lib.numpy.optim import adam_step
+
+    z = np.zeros(3)
+    with pytest.raises(ValueError, match="counted from 1"):
+        adam_step(z + 1, z + 0.1, z, z, t)
 
 
 def test_clip_gradients_returns_what_clip_grad_norm_does_in_place():

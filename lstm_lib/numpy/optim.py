@@ -136,7 +136,16 @@ def adam_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t), and
     param - lr * m_hat / (sqrt(v_hat) + eps). The inputs are not modified.
     ``Adam.step`` computes the same update, in place, for every array of a dict.
+
+    Raises:
+        ValueError: t is not a number >= 1 (t = 0 would divide by 1 - beta**0 = 0
+            and turn every parameter into nan).
     """
+    if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) or not t >= 1:
+        raise ValueError(
+            f"t is the number of this step, counted from 1 (1, 2, 3, ...), got {t!r}: "
+            "with t = 0 the bias correction divides by 1 - beta**0 = 0"
+        )
     m = beta1 * m + (1.0 - beta1) * grad
     v = beta2 * v + (1.0 - beta2) * grad * grad
     m_hat = m / (1.0 - beta1**t)
